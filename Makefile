@@ -1,0 +1,33 @@
+# The entry points a newcomer uses. See README.md.
+BUILD ?= build
+CMAKE_FLAGS ?=
+
+.PHONY: deps configure build test demo bench fuzz clean
+
+deps:
+	bash tools/deps/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD)
+
+test: deps build
+	bash tools/test/run-tests.sh $(BUILD)
+
+demo: deps build
+	bash tools/demo/demo.sh $(BUILD)
+
+bench: deps build
+	bash tools/bench/run-bench.sh $(BUILD)
+
+fuzz: deps
+	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DDCINSTALL_FUZZ=ON
+	cmake --build $(BUILD)-fuzz --target config_loader_fuzz
+	@echo "run: $(BUILD)-fuzz/fuzz/config_loader_fuzz -max_total_time=300 fuzz/corpus/config"
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-fuzz

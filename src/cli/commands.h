@@ -1,0 +1,20 @@
+#pragma once
+// Registration of every subcommand. Each add_* function attaches a subcommand to `app`; its
+// callback runs the command and stores the process exit code in `exit_code`.
+
+namespace CLI {
+class App;
+}
+
+namespace dci::cli {
+
+// Exit codes shared by every command.
+constexpr int k_exit_ok = 0;
+constexpr int k_exit_failed = 1;  // the command ran and found problems (invalid config, hosts failed)
+constexpr int k_exit_usage = 2;   // usage, config file or I/O error
+constexpr int k_exit_cancelled = 130;
+
+void add_validate_command(CLI::App& app, int& exit_code);
+void add_config_command(CLI::App& app, int& exit_code);
+
+}  // namespace dci::cli

@@ -1,0 +1,25 @@
+// dcinstall: thin entry point. Each command lives in its own *_command.cc and registers itself
+// on the CLI11 app; the work is done by dcinstall_core.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"dcinstall: install a data center operating system on a fleet over SSH"};
+  app.set_version_flag("--version", std::string("dcinstall ") + DCINSTALL_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  int exit_code = 0;
+  dci::cli::add_validate_command(app, exit_code);
+  dci::cli::add_config_command(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : dci::cli::k_exit_usage;
+  }
+  return exit_code;
+}

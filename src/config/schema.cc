@@ -1,0 +1,144 @@
+#include "config/schema.h"
+
+#include <cmath>
+#include <regex>
+
+#include "config/host_address.h"
+#include "util/strings.h"
+
+namespace dci {
+namespace {
+
+struct TypeName {
+  ValueType type;
+  std::string_view name;
+};
+constexpr TypeName k_type_names[] = {
+    {ValueType::String, "string"},         {ValueType::Integer, "integer"},
+    {ValueType::Number, "number"},         {ValueType::Boolean, "bool"},
+    {ValueType::StringList, "list"},       {ValueType::HostList, "host list"},
+    {ValueType::Host, "host"},
+};
+
+std::string format_number(double value) {
+  if (std::floor(value) == value && std::fabs(value) < 1e15) {
+    return std::to_string(static_cast<long long>(value));
+  }
+  std::string text = std::to_string(value);
+  while (!text.empty() && text.back() == '0') text.pop_back();
+  return text;
+}
+
+std::string range_text(const KeySpec& spec) {
+  if (spec.min && spec.max) return format_number(*spec.min) + "–" + format_number(*spec.max);
+  if (spec.min) return "at least " + format_number(*spec.min);
+  if (spec.max) return "at most " + format_number(*spec.max);
+  return "";
+}
+
+std::optional<std::string> check_range(const KeySpec& spec, double value, std::string_view text) {
+  if ((spec.min && value < *spec.min) || (spec.max && value > *spec.max)) {
+    return std::string(text) + " is out of range; expected " + range_text(spec);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view value_type_name(ValueType type) {
+  for (const auto& entry : k_type_names) {
+    if (entry.type == type) return entry.name;
+  }
+  return "?";
+}
+
+std::optional<ValueType> value_type_from_name(std::string_view name) {
+  for (const auto& entry : k_type_names) {
+    if (entry.name == name) return entry.type;
+  }
+  return std::nullopt;
+}
+
+bool is_list_type(ValueType type) {
+  return type == ValueType::StringList || type == ValueType::HostList;
+}
+
+Status Schema::add(KeySpec spec) {
+  if (find(spec.key)) return Error{"key '" + spec.key + "' is already defined"};
+  m_keys.push_back(std::move(spec));
+  return Ok{};
+}
+
+const KeySpec* Schema::find(std::string_view key) const {
+  for (const auto& spec : m_keys) {
+    if (spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Schema::key_names() const {
+  std::vector<std::string> names;
+  names.reserve(m_keys.size());
+  for (const auto& spec : m_keys) names.push_back(spec.key);
+  return names;
+}
+
+std::optional<std::string> check_scalar(const KeySpec& spec, std::string_view value) {
+  const std::string quoted = "'" + std::string(value) + "'";
+  switch (spec.type) {
+    case ValueType::Integer: {
+      long long number = 0;
+      if (!parse_int(value, number)) return quoted + " is not a whole number";
+      if (auto error = check_range(spec, static_cast<double>(number), value)) return error;
+      break;
+    }
+    case ValueType::Number: {
+      double number = 0;
+      if (!parse_number(value, number)) return quoted + " is not a number";
+      if (auto error = check_range(spec, number, value)) return error;
+      break;
+    }
+    case ValueType::Boolean: {
+      const std::string lower = to_lower(value);
+      if (lower != "true" && lower != "false") return quoted + " is not a bool; use true or false";
+      break;
+    }
+    case ValueType::Host:
+    case ValueType::HostList: {
+      auto host = parse_host_address(value);
+      if (!host) return host.error().message;
+      break;
+    }
+    case ValueType::String:
+    case ValueType::StringList:
+      if (!spec.choices.empty()) {
+        bool found = false;
+        for (const auto& choice : spec.choices) found = found || choice == value;
+        if (!found) {
+          std::string message = quoted + " is not allowed; expected one of: " + join(spec.choices, ", ");
+          const std::string suggestion = closest_match(value, spec.choices);
+          if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+          return message;
+        }
+      }
+      if (!spec.pattern.empty() && !std::regex_match(value.begin(), value.end(),
+                                                     std::regex(spec.pattern))) {
+        return quoted + " is not valid; expected " +
+               (spec.pattern_doc.empty() ? "text matching " + spec.pattern : spec.pattern_doc);
+      }
+      break;
+  }
+  if (spec.check) return spec.check(value);
+  return std::nullopt;
+}
+
+std::string describe_rule(const KeySpec& spec) {
+  std::vector<std::string> parts;
+  if (spec.min || spec.max) parts.push_back(range_text(spec));
+  if (!spec.choices.empty()) parts.push_back("one of: " + join(spec.choices, ", "));
+  if (!spec.pattern_doc.empty()) parts.push_back(spec.pattern_doc);
+  if (!spec.rule_doc.empty()) parts.push_back(spec.rule_doc);
+  return join(parts, "; ");
+}
+
+}  // namespace dci

@@ -1,0 +1,52 @@
+#pragma once
+// Result<T>: an expected value or an Error. Expected failures travel as values; exceptions are
+// reserved for what must end the program.
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace dci {
+
+// A failure with a human message. `where` names the place (a file:line:col, or "host X, stage Y")
+// and is empty when the message already says it.
+struct Error {
+  explicit Error(std::string message_text, std::string where_text = {})
+      : message(std::move(message_text)), where(std::move(where_text)) {}
+
+  std::string message;
+  std::string where;
+
+  // "where: message", or just the message.
+  std::string to_string() const { return where.empty() ? message : where + ": " + message; }
+};
+
+template <typename T>
+class Result {
+ public:
+  Result(T value) : m_state(std::move(value)) {}
+  Result(Error error) : m_state(std::move(error)) {}
+
+  bool ok() const { return std::holds_alternative<T>(m_state); }
+  explicit operator bool() const { return ok(); }
+
+  // Precondition: ok().
+  T& value() { return std::get<T>(m_state); }
+  const T& value() const { return std::get<T>(m_state); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
+
+  // Precondition: !ok().
+  const Error& error() const { return std::get<Error>(m_state); }
+
+ private:
+  std::variant<T, Error> m_state;
+};
+
+// For operations that return nothing on success.
+struct Ok {};
+using Status = Result<Ok>;
+
+}  // namespace dci
