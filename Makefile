@@ -27,7 +27,8 @@ bench: deps build
 fuzz: deps
 	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DDCINSTALL_FUZZ=ON
 	cmake --build $(BUILD)-fuzz --target config_loader_fuzz
-	@echo "run: $(BUILD)-fuzz/fuzz/config_loader_fuzz -max_total_time=300 fuzz/corpus/config"
+	mkdir -p $(BUILD)-fuzz/corpus && cp fuzz/corpus/config/* $(BUILD)-fuzz/corpus/
+	$(BUILD)-fuzz/fuzz/config_loader_fuzz -max_total_time=$${FUZZ_SECONDS:-300} -timeout=10 $(BUILD)-fuzz/corpus
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-fuzz

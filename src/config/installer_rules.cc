@@ -52,12 +52,14 @@ class InstallerRules {
 
   struct FirstSeen {
     std::string list;
-    int line;
+    SourcePosition position;
   };
 
   // Same address and port (the entry's, else ssh_port) is the same host, whatever the user.
   void check_unique_hosts() {
-    const std::string default_port = m_values.get_string("ssh_port");
+    // An invalid ssh_port is reported on its own; compare with sshd's usual port meanwhile.
+    const std::string default_port =
+        m_values.has("ssh_port") ? m_values.get_string("ssh_port") : "22";
     std::unordered_map<std::string, FirstSeen> seen;
     for (const char* list : {"master_list", "agent_list", "public_agent_list"}) {
       const ConfigValue* hosts = m_values.find(list);
@@ -67,14 +69,16 @@ class InstallerRules {
         auto host = parse_host_address(hosts->items[i]);
         if (!host) continue;  // reported by the key's own check
         const std::string port = host->port ? std::to_string(host->port) : default_port;
-        const int line = i < hosts->item_positions.size() ? hosts->item_positions[i].line : 0;
-        const auto [it, inserted] = seen.emplace(host->address + "\n" + port, FirstSeen{list, line});
+        const SourcePosition& position = hosts->item_positions.at(i);
+        const auto [it, inserted] =
+            seen.emplace(host->address + "\n" + port, FirstSeen{list, position});
         if (inserted) continue;
         const std::string where = it->second.list == list ? "earlier in " + std::string(list)
                                                           : "in " + it->second.list;
-        report(Severity::Error, hosts->item_positions.at(i), list,
+        const SourcePosition& first = it->second.position;
+        report(Severity::Error, position, list,
                "host '" + hosts->items[i] + "' (port " + port + ") is already listed " + where +
-                   " at line " + std::to_string(it->second.line) +
+                   " at " + std::to_string(first.line) + ":" + std::to_string(first.column) +
                    "; each host may appear once across all host lists");
       }
     }

@@ -33,6 +33,12 @@ std::optional<std::string> check_url(std::string_view value) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_positive(std::string_view value) {
+  double seconds = 0;
+  if (parse_number(value, seconds) && seconds > 0) return std::nullopt;
+  return "'" + std::string(value) + "' is not positive; expected a number of seconds above 0";
+}
+
 std::optional<std::string> check_ip(std::string_view value) {
   if (is_ip_address(value)) return std::nullopt;
   return "'" + std::string(value) + "' is not an IP address; expected e.g. 8.8.8.8 or fd00::53";
@@ -156,7 +162,7 @@ Schema installer_schema() {
       key("connect_timeout_s", ValueType::Number,
           "Seconds to establish an SSH connection (TCP, key exchange, auth)."),
       "10");
-  connect_timeout.min = 0.001;
+  connect_timeout.check = check_positive;
   connect_timeout.rule_doc = "a positive number";
   keys.push_back(connect_timeout);
 
@@ -164,7 +170,7 @@ Schema installer_schema() {
       key("command_timeout_s", ValueType::Number,
           "Seconds one remote command may run before it is killed on the host."),
       "600");
-  command_timeout.min = 0.001;
+  command_timeout.check = check_positive;
   command_timeout.rule_doc = "a positive number";
   keys.push_back(command_timeout);
 

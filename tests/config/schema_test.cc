@@ -1,0 +1,76 @@
+#include "config/schema.h"
+
+#include <gtest/gtest.h>
+
+#include "config/installer_schema.h"
+#include "config/reference.h"
+
+namespace dci {
+namespace {
+
+TEST(SchemaTest, InstallerSchemaHasEveryDocumentedKeyOnce) {
+  const Schema schema = installer_schema();
+  for (const char* key :
+       {"cluster_name", "master_list", "agent_list", "public_agent_list", "ssh_user", "ssh_port",
+        "ssh_key_path", "ssh_key_passphrase_env", "ssh_use_agent", "ssh_host_key_policy",
+        "ssh_known_hosts_path", "ssh_jump_host", "ssh_sudo", "ssh_parallelism",
+        "connect_timeout_s", "command_timeout_s", "retries", "agent_failure_budget",
+        "install_prereqs", "bootstrap_url", "resolvers", "distribution"}) {
+    EXPECT_NE(schema.find(key), nullptr) << key;
+  }
+  for (const KeySpec& spec : schema.keys()) {
+    EXPECT_FALSE(spec.doc.empty()) << spec.key << " has no doc";
+    EXPECT_FALSE(spec.required && spec.default_value) << spec.key << " is required with a default";
+  }
+}
+
+TEST(SchemaTest, DefaultsPassTheirOwnRules) {
+  const Schema schema = installer_schema();
+  for (const KeySpec& spec : schema.keys()) {
+    if (!spec.default_value || spec.default_value->empty()) continue;
+    EXPECT_EQ(check_scalar(spec, *spec.default_value), std::nullopt) << spec.key;
+  }
+}
+
+TEST(SchemaTest, AddRefusesToRedefineAKey) {
+  Schema schema = installer_schema();
+  KeySpec clash;
+  clash.key = "ssh_port";
+  clash.doc = "again";
+  EXPECT_FALSE(schema.add(clash));
+  KeySpec fresh;
+  fresh.key = "etcd_client_port";
+  fresh.doc = "new";
+  fresh.source = "reference";
+  EXPECT_TRUE(schema.add(fresh));
+  EXPECT_EQ(schema.find("etcd_client_port")->source, "reference");
+}
+
+TEST(SchemaTest, CheckScalarAppliesTypeRangeChoicesAndPattern) {
+  const Schema schema = installer_schema();
+  EXPECT_EQ(check_scalar(*schema.find("ssh_port"), "22"), std::nullopt);
+  EXPECT_EQ(*check_scalar(*schema.find("ssh_port"), "70000"),
+            "70000 is out of range; expected 1–65535");
+  EXPECT_EQ(*check_scalar(*schema.find("ssh_parallelism"), "many"), "'many' is not a whole number");
+  EXPECT_EQ(*check_scalar(*schema.find("install_prereqs"), "yes"),
+            "'yes' is not a bool; use true or false");
+  EXPECT_EQ(*check_scalar(*schema.find("ssh_sudo"), "alway"),
+            "'alway' is not allowed; expected one of: auto, always, never (did you mean "
+            "'always'?)");
+  EXPECT_NE(check_scalar(*schema.find("cluster_name"), "Upper"), std::nullopt);
+  EXPECT_EQ(check_scalar(*schema.find("agent_failure_budget"), "5%"), std::nullopt);
+  EXPECT_NE(check_scalar(*schema.find("agent_failure_budget"), "101%"), std::nullopt);
+}
+
+TEST(SchemaTest, ReferenceListsEveryKeyWithItsDefault) {
+  const Schema schema = installer_schema();
+  const std::string reference = render_reference(schema);
+  for (const KeySpec& spec : schema.keys()) {
+    EXPECT_NE(reference.find("| `" + spec.key + "` |"), std::string::npos) << spec.key;
+  }
+  EXPECT_NE(reference.find("| `ssh_port` | integer | `22` | 1–65535 |"), std::string::npos);
+  EXPECT_NE(reference.find("true when SSH_AUTH_SOCK is set"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dci
