@@ -98,8 +98,9 @@ class Parser {
   void read_map(const YAML::Node& root, RawConfig& config) {
     std::unordered_map<std::string, int> first_line;
     for (auto it = root.begin(); it != root.end(); ++it) {
-      const YAML::Node& key_node = it->first;
-      const YAML::Node& value = it->second;
+      // Copies: `*it` is a temporary pair, so references into it would dangle.
+      const YAML::Node key_node = it->first;
+      const YAML::Node value = it->second;
       const SourcePosition key_position = position_of(key_node.Mark(), m_file);
       if (!key_node.IsScalar()) {
         error(key_position, "", "keys must be plain names, found " + describe(key_node));
@@ -144,7 +145,8 @@ class Parser {
     }
     entry.is_list = true;
     bool all_scalars = true;
-    for (const YAML::Node& item : value) {
+    for (YAML::const_iterator it = value.begin(); it != value.end(); ++it) {
+      const YAML::Node item = *it;
       SourcePosition item_position = position_of(item.Mark(), m_file);
       if (item_position.line == 0) item_position = entry.value_position;
       if (item.IsScalar()) {
