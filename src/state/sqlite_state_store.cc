@@ -1,0 +1,227 @@
+#include "state/sqlite_state_store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+
+#include "state/sqlite_statement.h"
+
+namespace dci {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Migration N brings the file from schema N-1 to N. Append only; never edit a shipped one.
+const char* const k_migrations[] = {
+    // 1: runs, host x stage status, steps with output.
+    R"sql(
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        command TEXT NOT NULL,
+        started_ms INTEGER NOT NULL,
+        finished_ms INTEGER,
+        outcome TEXT NOT NULL DEFAULT ''
+      );
+      CREATE TABLE host_stages (
+        host TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        role TEXT NOT NULL,
+        state TEXT NOT NULL,
+        bundle_id TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '',
+        run_id INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (host, stage)
+      ) WITHOUT ROWID;
+      CREATE TABLE steps (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        step TEXT NOT NULL,
+        command TEXT NOT NULL,
+        started_ms INTEGER NOT NULL,
+        finished_ms INTEGER,
+        exit_code INTEGER,
+        error TEXT NOT NULL DEFAULT '',
+        output BLOB NOT NULL DEFAULT '',
+        output_truncated INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX steps_by_host_stage ON steps (host, stage, run_id);
+    )sql",
+};
+constexpr int k_migration_count = sizeof(k_migrations) / sizeof(k_migrations[0]);
+static_assert(k_migration_count == SqliteStateStore::k_schema_version);
+
+Result<int64_t> query_int(SqliteDatabase& db, const std::string& sql) {
+  auto statement = SqliteStatement::prepare(db, sql);
+  if (!statement) return statement.error();
+  if (!statement->step()) {
+    if (statement->error()) return *statement->error();
+    return Error("state database: no result for: " + sql, db.path());
+  }
+  return statement->column_int(0);
+}
+
+}  // namespace
+
+Result<SqliteStateStore> SqliteStateStore::open(const std::string& path) {
+  auto db = SqliteDatabase::open(path);
+  if (!db) return db.error();
+  SqliteStateStore store(std::move(*db));
+  if (auto status = store.migrate(); !status) return status.error();
+  return store;
+}
+
+SqliteStateStore::~SqliteStateStore() {
+  if (m_db.handle()) flush();  // best effort; callers that care call flush() themselves
+}
+
+Status SqliteStateStore::migrate() {
+  auto version = query_int(m_db, "PRAGMA user_version");
+  if (!version) return version.error();
+  if (*version > k_schema_version) {
+    return Error("state file has schema version " + std::to_string(*version) +
+                     ", newer than this dcinstall understands (" +
+                     std::to_string(k_schema_version) + "); use a newer dcinstall",
+                 m_db.path());
+  }
+  for (int next = static_cast<int>(*version) + 1; next <= k_schema_version; ++next) {
+    const std::string sql = std::string("BEGIN IMMEDIATE;") + k_migrations[next - 1] +
+                            "PRAGMA user_version = " + std::to_string(next) + "; COMMIT;";
+    if (auto status = m_db.execute(sql); !status) {
+      m_db.execute("ROLLBACK;");
+      return status;
+    }
+  }
+  return Ok{};
+}
+
+Result<int64_t> SqliteStateStore::begin_run(const std::string& command) {
+  if (auto status = flush(); !status) return status.error();
+  const int64_t now = now_ms();
+  if (auto status = m_db.execute(
+          "BEGIN IMMEDIATE;"
+          "UPDATE host_stages SET state = 'interrupted', error = 'the installer stopped while "
+          "this host was running; it will be checked and redone' WHERE state = 'running';"
+          "UPDATE runs SET outcome = 'interrupted', finished_ms = " + std::to_string(now) +
+          " WHERE finished_ms IS NULL; COMMIT;");
+      !status) {
+    m_db.execute("ROLLBACK;");
+    return status.error();
+  }
+  auto insert =
+      SqliteStatement::prepare(m_db, "INSERT INTO runs (command, started_ms) VALUES (?, ?)");
+  if (!insert) return insert.error();
+  if (auto status = insert->bind(1, command).bind(2, now).run(); !status) return status.error();
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(m_db.handle()));
+}
+
+Status SqliteStateStore::finish_run(int64_t run_id, const std::string& outcome) {
+  if (auto status = flush(); !status) return status;
+  auto update = SqliteStatement::prepare(
+      m_db, "UPDATE runs SET finished_ms = ?, outcome = ? WHERE id = ?");
+  if (!update) return update.error();
+  return update->bind(1, now_ms()).bind(2, outcome).bind(3, run_id).run();
+}
+
+void SqliteStateStore::set_host_stage(const HostStageStatus& status) {
+  m_pending_hosts.push_back(status);
+  if (m_pending_hosts.size() + m_pending_steps.size() >= k_auto_flush_records) flush();
+}
+
+void SqliteStateStore::add_step(StepRecord step) {
+  if (step.output.size() > k_step_output_cap) {
+    step.output.resize(k_step_output_cap);
+    step.output_truncated = true;
+  }
+  m_pending_steps.push_back(std::move(step));
+  if (m_pending_hosts.size() + m_pending_steps.size() >= k_auto_flush_records) flush();
+}
+
+Status SqliteStateStore::flush() {
+  if (m_pending_hosts.empty() && m_pending_steps.empty()) return Ok{};
+  if (auto status = m_db.execute("BEGIN IMMEDIATE;"); !status) return status;
+  auto fail = [this](Error error) -> Status {
+    m_db.execute("ROLLBACK;");
+    return error;
+  };
+  auto upsert = SqliteStatement::prepare(
+      m_db,
+      "INSERT INTO host_stages (host, stage, role, state, bundle_id, error, run_id, updated_ms) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, stage) DO UPDATE SET "
+      "role = excluded.role, state = excluded.state, bundle_id = excluded.bundle_id, "
+      "error = excluded.error, run_id = excluded.run_id, updated_ms = excluded.updated_ms");
+  if (!upsert) return fail(upsert.error());
+  for (const HostStageStatus& host : m_pending_hosts) {
+    upsert->bind(1, host.host).bind(2, host.stage).bind(3, host.role);
+    upsert->bind(4, host_state_name(host.state)).bind(5, host.bundle_id).bind(6, host.error);
+    upsert->bind(7, host.run_id).bind(8, host.updated_ms ? host.updated_ms : now_ms());
+    if (auto status = upsert->run(); !status) return fail(status.error());
+  }
+  auto insert = SqliteStatement::prepare(
+      m_db,
+      "INSERT INTO steps (run_id, host, stage, step, command, started_ms, finished_ms, exit_code, "
+      "error, output, output_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!insert) return fail(insert.error());
+  for (const StepRecord& step : m_pending_steps) {
+    insert->bind(1, step.run_id).bind(2, step.host).bind(3, step.stage).bind(4, step.step);
+    insert->bind(5, step.command).bind(6, step.started_ms).bind(7, step.finished_ms);
+    insert->bind(8, step.exit_code).bind(9, step.error).bind(10, step.output);
+    insert->bind(11, int64_t{step.output_truncated ? 1 : 0});
+    if (auto status = insert->run(); !status) return fail(status.error());
+  }
+  if (auto status = m_db.execute("COMMIT;"); !status) return fail(status.error());
+  m_pending_hosts.clear();
+  m_pending_steps.clear();
+  return Ok{};
+}
+
+std::optional<RunInfo> SqliteStateStore::last_run() const {
+  auto query = SqliteStatement::prepare(
+      m_db, "SELECT id, command, started_ms, finished_ms, outcome FROM runs ORDER BY id DESC "
+            "LIMIT 1");
+  if (!query || !query->step()) return std::nullopt;
+  return RunInfo{query->column_int(0), query->column_text(1), query->column_int(2),
+                 query->column_optional_int(3), query->column_text(4)};
+}
+
+std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& stage) const {
+  std::vector<HostStageStatus> out;
+  auto query = SqliteStatement::prepare(
+      m_db, "SELECT host, role, state, bundle_id, error, run_id, updated_ms FROM host_stages "
+            "WHERE stage = ? ORDER BY host");
+  if (!query) return out;
+  query->bind(1, stage);
+  while (query->step()) {
+    out.push_back({query->column_text(0), query->column_text(1), stage,
+                   host_state_from_name(query->column_text(2)).value_or(HostState::Pending),
+                   query->column_text(3), query->column_text(4), query->column_int(5),
+                   query->column_int(6)});
+  }
+  return out;
+}
+
+std::vector<StepRecord> SqliteStateStore::steps(const StepFilter& filter) const {
+  std::vector<StepRecord> out;
+  auto query = SqliteStatement::prepare(
+      m_db,
+      "SELECT run_id, host, stage, step, command, started_ms, finished_ms, exit_code, error, "
+      "output, output_truncated FROM steps WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR stage = "
+      "?2) AND (?3 IS NULL OR run_id = ?3) ORDER BY id");
+  if (!query) return out;
+  query->bind(1, filter.host).bind(2, filter.stage).bind(3, filter.run_id);
+  while (query->step()) {
+    out.push_back({query->column_int(0), query->column_text(1), query->column_text(2),
+                   query->column_text(3), query->column_text(4), query->column_int(5),
+                   query->column_optional_int(6), query->column_optional_int(7),
+                   query->column_text(8), query->column_text(9), query->column_int(10) != 0});
+  }
+  return out;
+}
+
+}  // namespace dci

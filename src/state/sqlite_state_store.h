@@ -1,0 +1,49 @@
+#pragma once
+// StateStore on one SQLite file (WAL). The format is versioned: docs/state-format.md.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "state/sqlite_database.h"
+#include "state/state_store.h"
+
+namespace dci {
+
+class SqliteStateStore final : public StateStore {
+ public:
+  static constexpr int k_schema_version = 1;
+  // Output kept per step; the rest is dropped and the step marked output_truncated.
+  static constexpr size_t k_step_output_cap = 1 << 20;
+  // Buffered records beyond which add/set flush by themselves.
+  static constexpr size_t k_auto_flush_records = 5000;
+
+  // Opens or creates the file and migrates it to k_schema_version. Fails on a file written by a
+  // newer dcinstall.
+  static Result<SqliteStateStore> open(const std::string& path);
+
+  ~SqliteStateStore() override;
+  SqliteStateStore(SqliteStateStore&&) = default;
+  SqliteStateStore& operator=(SqliteStateStore&&) = default;
+
+  Result<int64_t> begin_run(const std::string& command) override;
+  Status finish_run(int64_t run_id, const std::string& outcome) override;
+  void set_host_stage(const HostStageStatus& status) override;
+  void add_step(StepRecord step) override;
+  Status flush() override;
+
+  std::optional<RunInfo> last_run() const override;
+  std::vector<HostStageStatus> host_stages(const std::string& stage) const override;
+  std::vector<StepRecord> steps(const StepFilter& filter) const override;
+
+ private:
+  explicit SqliteStateStore(SqliteDatabase db) : m_db(std::move(db)) {}
+  Status migrate();
+
+  // mutable: SQLite reads need a non-const handle; reads change no state of the store.
+  mutable SqliteDatabase m_db;
+  std::vector<HostStageStatus> m_pending_hosts;
+  std::vector<StepRecord> m_pending_steps;
+};
+
+}  // namespace dci

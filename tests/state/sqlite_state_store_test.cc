@@ -1,0 +1,133 @@
+#include "state/sqlite_state_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include "state/sqlite_statement.h"
+#include "test_support/temp_dir.h"
+
+namespace dci {
+namespace {
+
+class SqliteStateStoreTest : public ::testing::Test {
+ protected:
+  SqliteStateStore open() {
+    auto store = SqliteStateStore::open(m_path);
+    EXPECT_TRUE(store) << store.error().to_string();
+    return std::move(*store);
+  }
+
+  HostStageStatus host(const std::string& id, HostState state, int64_t run_id) {
+    return {id, "agent", "deploy", state, "bundle-1", "", run_id, 0};
+  }
+
+  TempDir m_dir{"state"};
+  std::string m_path = (m_dir.path() / "state.db").string();
+};
+
+TEST_F(SqliteStateStoreTest, CreatesFileAtCurrentSchemaVersion) {
+  { open(); }
+  auto db = SqliteDatabase::open(m_path);
+  ASSERT_TRUE(db);
+  auto query = SqliteStatement::prepare(*db, "PRAGMA user_version");
+  ASSERT_TRUE(query);
+  ASSERT_TRUE(query->step());
+  EXPECT_EQ(query->column_int(0), SqliteStateStore::k_schema_version);
+}
+
+TEST_F(SqliteStateStoreTest, RefusesAFileFromANewerDcinstall) {
+  {
+    auto db = SqliteDatabase::open(m_path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->execute("PRAGMA user_version = 99"));
+  }
+  auto store = SqliteStateStore::open(m_path);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().message.find("schema version 99, newer"), std::string::npos);
+}
+
+TEST_F(SqliteStateStoreTest, BufferedWritesLandOnFlushAndKeepTheLatestPerHostAndStage) {
+  SqliteStateStore store = open();
+  const int64_t run = *store.begin_run("deploy");
+  store.set_host_stage(host("10.0.0.1:22", HostState::Running, run));
+  EXPECT_TRUE(store.host_stages("deploy").empty());
+  ASSERT_TRUE(store.flush());
+  store.set_host_stage(host("10.0.0.1:22", HostState::Succeeded, run));
+  store.set_host_stage(host("10.0.0.2:22", HostState::Failed, run));
+  ASSERT_TRUE(store.flush());
+  const auto hosts = store.host_stages("deploy");
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts[0].host, "10.0.0.1:22");
+  EXPECT_EQ(hosts[0].state, HostState::Succeeded);
+  EXPECT_EQ(hosts[0].bundle_id, "bundle-1");
+  EXPECT_EQ(hosts[1].state, HostState::Failed);
+  EXPECT_TRUE(store.host_stages("preflight").empty());
+}
+
+TEST_F(SqliteStateStoreTest, StepOutputIsCappedAndMarked) {
+  SqliteStateStore store = open();
+  const int64_t run = *store.begin_run("preflight");
+  StepRecord step{run, "10.0.0.1:22", "preflight", "checks", "install.sh --preflight-only agent",
+                  1, 2, 0, "", std::string(SqliteStateStore::k_step_output_cap + 10, 'x'),
+                  false};
+  store.add_step(step);
+  step.host = "10.0.0.2:22";
+  step.output = "short";
+  step.exit_code = 3;
+  store.add_step(step);
+  ASSERT_TRUE(store.flush());
+  const auto first = store.steps({"10.0.0.1:22", "", std::nullopt});
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(first[0].output_truncated);
+  EXPECT_EQ(first[0].output.size(), SqliteStateStore::k_step_output_cap);
+  const auto second = store.steps({"10.0.0.2:22", "preflight", run});
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].output, "short");
+  EXPECT_EQ(second[0].exit_code, 3);
+  EXPECT_FALSE(second[0].output_truncated);
+  EXPECT_TRUE(store.steps({"", "deploy", std::nullopt}).empty());
+}
+
+TEST_F(SqliteStateStoreTest, AKilledWriterLeavesFlushedStateAndTheNextRunMarksItInterrupted) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = SqliteStateStore::open(m_path);
+    if (!store) _exit(1);
+    const int64_t run = *store->begin_run("deploy");
+    store->set_host_stage(host("10.0.0.1:22", HostState::Succeeded, run));
+    store->set_host_stage(host("10.0.0.2:22", HostState::Running, run));
+    if (!store->flush()) _exit(1);
+    store->set_host_stage(host("10.0.0.3:22", HostState::Running, run));  // never flushed
+    raise(SIGKILL);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+  SqliteStateStore store = open();
+  const auto killed = store.last_run();
+  ASSERT_TRUE(killed);
+  EXPECT_FALSE(killed->finished_ms);
+  const int64_t run = *store.begin_run("deploy");
+  EXPECT_GT(run, killed->id);
+  const auto hosts = store.host_stages("deploy");
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts[0].state, HostState::Succeeded);
+  EXPECT_EQ(hosts[1].state, HostState::Interrupted);
+  EXPECT_NE(hosts[1].error.find("checked and redone"), std::string::npos);
+  ASSERT_TRUE(store.finish_run(run, "succeeded"));
+  EXPECT_EQ(store.last_run()->outcome, "succeeded");
+}
+
+TEST_F(SqliteStateStoreTest, UnwritablePathIsAClearError) {
+  auto store = SqliteStateStore::open("/nonexistent-dir/state.db");
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().to_string().find("/nonexistent-dir/state.db"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dci
