@@ -7,6 +7,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "util/strings.h"
@@ -34,6 +35,41 @@ SourcePosition position_of_offset(std::string_view text, size_t offset, const st
   return position;
 }
 
+// Walks the YAML event stream (never building nodes) to count documents, at most three. yaml-cpp
+// 0.7's LoadAll loops forever, allocating, on some malformed input (e.g. a leading ','): the parser
+// then yields empty documents without consuming anything, which is seen here as a second document
+// starting where the first did.
+class DocumentScanner : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { m_starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  // Throws YAML::Exception on a syntax error.
+  void scan(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    while (m_starts.size() < 3 && parser.HandleNextDocument(*this)) {
+    }
+  }
+
+  size_t documents() const { return m_starts.size(); }
+  const YAML::Mark& start(size_t document) const { return m_starts.at(document); }
+  bool stuck() const { return m_starts.size() >= 2 && m_starts[1].pos == m_starts[0].pos; }
+
+ private:
+  std::vector<YAML::Mark> m_starts;
+};
+
 class Parser {
  public:
   Parser(const std::string& file, std::vector<Diagnostic>& diagnostics)
@@ -51,9 +87,18 @@ class Parser {
                 " is not printable UTF-8; config.yaml must be a YAML text file");
       return config;
     }
-    std::vector<YAML::Node> documents;
+    const std::string content(text);
+    DocumentScanner scanner;
+    YAML::Node root;
     try {
-      documents = YAML::LoadAll(std::string(text));
+      scanner.scan(content);
+      if (scanner.stuck()) {
+        const size_t at = static_cast<size_t>(scanner.start(0).pos);
+        error(position_of(scanner.start(0), m_file), "",
+              "YAML syntax error: unexpected '" + content.substr(at, 1) + "'");
+        return config;
+      }
+      root = YAML::Load(content);
     } catch (const YAML::Exception& e) {
       error(position_of(e.mark, m_file), "", "YAML syntax error: " + e.msg);
       return config;
@@ -61,17 +106,16 @@ class Parser {
       error({m_file, 1, 1}, "", std::string("cannot parse YAML: ") + e.what());
       return config;
     }
-    if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
+    if (scanner.documents() == 0 || (scanner.documents() == 1 && root.IsNull())) {
       error({m_file, 1, 1}, "",
             "file is empty; expected a map of keys such as 'cluster_name: my-cluster' and "
             "'master_list: [10.0.0.1]'");
       return config;
     }
-    if (documents.size() > 1) {
-      error(position_of(documents[1].Mark(), m_file), "",
+    if (scanner.documents() > 1) {
+      error(position_of(scanner.start(1), m_file), "",
             "more than one YAML document ('---'); config.yaml holds exactly one map of keys");
     }
-    const YAML::Node& root = documents[0];
     if (!root.IsMap()) {
       error(position_of(root.Mark(), m_file), "",
             "expected a map of keys at the top level (e.g. 'cluster_name: my-cluster'), found " +
