@@ -4,9 +4,9 @@ namespace dci {
 namespace {
 
 constexpr std::pair<HostState, std::string_view> k_names[] = {
-    {HostState::Pending, "pending"},     {HostState::Running, "running"},
-    {HostState::Succeeded, "succeeded"}, {HostState::Failed, "failed"},
-    {HostState::Skipped, "skipped"},     {HostState::Cancelled, "cancelled"},
+    {HostState::Pending, "pending"},         {HostState::Running, "running"},
+    {HostState::Succeeded, "succeeded"},     {HostState::Failed, "failed"},
+    {HostState::Skipped, "skipped"},         {HostState::Cancelled, "cancelled"},
     {HostState::Interrupted, "interrupted"},
 };
 

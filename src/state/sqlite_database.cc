@@ -4,13 +4,15 @@
 
 namespace dci {
 
-void SqliteDatabase::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+void SqliteDatabase::Closer::operator()(sqlite3* db) const {
+  sqlite3_close_v2(db);
+}
 
 Result<SqliteDatabase> SqliteDatabase::open(const std::string& path) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<sqlite3, Closer> db(raw);
   if (rc != SQLITE_OK) {
     return Error(std::string("cannot open state database: ") +
@@ -36,6 +38,8 @@ Status SqliteDatabase::execute(const std::string& sql) {
   return Ok{};
 }
 
-std::string SqliteDatabase::last_error() const { return sqlite3_errmsg(m_db.get()); }
+std::string SqliteDatabase::last_error() const {
+  return sqlite3_errmsg(m_db.get());
+}
 
 }  // namespace dci

@@ -108,8 +108,8 @@ Result<int64_t> SqliteStateStore::begin_run(const std::string& command) {
           "BEGIN IMMEDIATE;"
           "UPDATE host_stages SET state = 'interrupted', error = 'the installer stopped while "
           "this host was running; it will be checked and redone' WHERE state = 'running';"
-          "UPDATE runs SET outcome = 'interrupted', finished_ms = " + std::to_string(now) +
-          " WHERE finished_ms IS NULL; COMMIT;");
+          "UPDATE runs SET outcome = 'interrupted', finished_ms = " +
+          std::to_string(now) + " WHERE finished_ms IS NULL; COMMIT;");
       !status) {
     m_db.execute("ROLLBACK;");
     return status.error();
@@ -123,8 +123,8 @@ Result<int64_t> SqliteStateStore::begin_run(const std::string& command) {
 
 Status SqliteStateStore::finish_run(int64_t run_id, const std::string& outcome) {
   if (auto status = flush(); !status) return status;
-  auto update = SqliteStatement::prepare(
-      m_db, "UPDATE runs SET finished_ms = ?, outcome = ? WHERE id = ?");
+  auto update =
+      SqliteStatement::prepare(m_db, "UPDATE runs SET finished_ms = ?, outcome = ? WHERE id = ?");
   if (!update) return update.error();
   return update->bind(1, now_ms()).bind(2, outcome).bind(3, run_id).run();
 }
@@ -183,8 +183,9 @@ Status SqliteStateStore::flush() {
 
 std::optional<RunInfo> SqliteStateStore::last_run() const {
   auto query = SqliteStatement::prepare(
-      m_db, "SELECT id, command, started_ms, finished_ms, outcome FROM runs ORDER BY id DESC "
-            "LIMIT 1");
+      m_db,
+      "SELECT id, command, started_ms, finished_ms, outcome FROM runs ORDER BY id DESC "
+      "LIMIT 1");
   if (!query || !query->step()) return std::nullopt;
   return RunInfo{query->column_int(0), query->column_text(1), query->column_int(2),
                  query->column_optional_int(3), query->column_text(4)};
@@ -193,8 +194,9 @@ std::optional<RunInfo> SqliteStateStore::last_run() const {
 std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& stage) const {
   std::vector<HostStageStatus> out;
   auto query = SqliteStatement::prepare(
-      m_db, "SELECT host, role, state, bundle_id, error, run_id, updated_ms FROM host_stages "
-            "WHERE stage = ? ORDER BY host");
+      m_db,
+      "SELECT host, role, state, bundle_id, error, run_id, updated_ms FROM host_stages "
+      "WHERE stage = ? ORDER BY host");
   if (!query) return out;
   query->bind(1, stage);
   while (query->step()) {

@@ -70,8 +70,16 @@ TEST_F(SqliteStateStoreTest, BufferedWritesLandOnFlushAndKeepTheLatestPerHostAnd
 TEST_F(SqliteStateStoreTest, StepOutputIsCappedAndMarked) {
   SqliteStateStore store = open();
   const int64_t run = *store.begin_run("preflight");
-  StepRecord step{run, "10.0.0.1:22", "preflight", "checks", "install.sh --preflight-only agent",
-                  1, 2, 0, "", std::string(SqliteStateStore::k_step_output_cap + 10, 'x'),
+  StepRecord step{run,
+                  "10.0.0.1:22",
+                  "preflight",
+                  "checks",
+                  "install.sh --preflight-only agent",
+                  1,
+                  2,
+                  0,
+                  "",
+                  std::string(SqliteStateStore::k_step_output_cap + 10, 'x'),
                   false};
   store.add_step(step);
   step.host = "10.0.0.2:22";

@@ -1,0 +1,88 @@
+#include "orchestrator/event_json.h"
+
+#include <nlohmann/json.hpp>
+
+namespace dci {
+namespace {
+
+std::string role_text(Role role) {
+  return std::string(role_name(role));
+}
+
+nlohmann::json counts_json(const std::map<Role, StageCounts>& counts) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [role, count] : counts) {
+    out[role_text(role)] = {{"total", count.total},
+                            {"succeeded", count.succeeded},
+                            {"failed", count.failed},
+                            {"skipped", count.skipped},
+                            {"cancelled", count.cancelled}};
+  }
+  return out;
+}
+
+struct ToJson {
+  nlohmann::json operator()(const StageStarted& e) const {
+    nlohmann::json hosts = nlohmann::json::object();
+    for (const auto& [role, count] : e.hosts_per_role) hosts[role_text(role)] = count;
+    return {{"type", "stage_started"},
+            {"stage", e.stage},
+            {"run_id", e.run_id},
+            {"hosts", hosts},
+            {"phase", e.phase}};
+  }
+  nlohmann::json operator()(const HostStepStarted& e) const {
+    return {{"type", "host_step_started"}, {"stage", e.stage}, {"host", e.host},
+            {"role", role_text(e.role)},   {"step", e.step},   {"command", e.command}};
+  }
+  nlohmann::json operator()(const OutputChunk& e) const {
+    return {{"type", "output"},
+            {"stage", e.stage},
+            {"host", e.host},
+            {"step", e.step},
+            {"stream", e.is_stderr ? "stderr" : "stdout"},
+            {"data", e.data}};
+  }
+  nlohmann::json operator()(const HostStepFinished& e) const {
+    return {{"type", "host_step_finished"},
+            {"stage", e.stage},
+            {"host", e.host},
+            {"role", role_text(e.role)},
+            {"step", e.step},
+            {"ok", e.ok},
+            {"exit_code", e.exit_code ? nlohmann::json(*e.exit_code) : nlohmann::json()},
+            {"error", e.error},
+            {"seconds", e.seconds}};
+  }
+  nlohmann::json operator()(const HostFinished& e) const {
+    return {{"type", "host_finished"},
+            {"stage", e.stage},
+            {"host", e.host},
+            {"role", role_text(e.role)},
+            {"state", std::string(host_state_name(e.state))},
+            {"error", e.error}};
+  }
+  nlohmann::json operator()(const StageFinished& e) const {
+    nlohmann::json failures = nlohmann::json::array();
+    for (const auto& failure : e.failures) {
+      failures.push_back(
+          {{"host", failure.host}, {"role", role_text(failure.role)}, {"error", failure.error}});
+    }
+    return {{"type", "stage_finished"},
+            {"stage", e.stage},
+            {"ok", e.ok},
+            {"cancelled", e.cancelled},
+            {"counts", counts_json(e.counts)},
+            {"failures", failures},
+            {"summary", e.summary},
+            {"seconds", e.seconds}};
+  }
+};
+
+}  // namespace
+
+nlohmann::json to_json(const Event& event) {
+  return std::visit(ToJson{}, event);
+}
+
+}  // namespace dci

@@ -1,0 +1,53 @@
+#pragma once
+// A plan: for one stage, which hosts get work, in which phase, and why the others do not. It is
+// data, computed from the config, the bundle ids of this genconf and the recorded state, without
+// touching any host; `dcinstall plan` prints it and the stages execute it.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/cluster_config.h"
+#include "state/records.h"
+
+namespace dci {
+
+enum class Stage { Preflight, Deploy, Postflight, Uninstall };
+std::string_view stage_name(Stage stage);  // "preflight", "deploy", "postflight", "uninstall"
+
+struct PlannedHost {
+  const ClusterHost* host = nullptr;  // points into the ClusterConfig the plan was built from
+  bool has_work = true;
+  std::string bundle_id;  // deploy: the bundle this host gets (or already runs)
+  std::string reason;     // why: "new host", "bundle changed from X", "already at X", ...
+};
+
+// Hosts of one phase run in parallel (bounded by ssh_parallelism); phases run in order, and a
+// phase starts only when the one before it succeeded.
+struct PlanPhase {
+  std::string name;  // "masters", "agents", or "all"
+  std::vector<PlannedHost> hosts;
+};
+
+struct StagePlan {
+  Stage stage = Stage::Deploy;
+  std::vector<PlanPhase> phases;
+
+  int hosts_with_work() const;
+  int hosts_without_work() const;
+};
+
+struct PlanInputs {
+  const ClusterConfig* config = nullptr;
+  std::map<Role, std::string> bundle_ids;  // from genconf
+  std::vector<HostStageStatus> recorded;   // the state store's rows for this stage
+  bool retry_failed_only = false;          // --retry-failed: only hosts that failed
+};
+
+// Deploy: masters phase, then agents phase (agents and public agents together). A host whose
+// recorded deploy succeeded with the same bundle id has no work.
+// Preflight, postflight and uninstall: one phase of every host, except that --retry-failed
+// keeps only hosts whose recorded state is failed, cancelled or interrupted.
+StagePlan build_plan(Stage stage, const PlanInputs& inputs);
+
+}  // namespace dci
