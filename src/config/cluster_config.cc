@@ -27,8 +27,7 @@ std::string ClusterHost::id() const {
   return (ipv6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
-ClusterConfig ClusterConfig::from_values(const ConfigValues& values,
-                                         const Environment& environment,
+ClusterConfig ClusterConfig::from_values(const ConfigValues& values, const Environment& environment,
                                          const std::string& base_dir) {
   ClusterConfig config;
   config.values = values;
@@ -53,7 +52,9 @@ ClusterConfig ClusterConfig::from_values(const ConfigValues& values,
     if (jump) ssh.jump_host = *jump;
   }
   const std::string sudo = values.get_string("ssh_sudo");
-  ssh.sudo = sudo == "always" ? SudoMode::Always : sudo == "never" ? SudoMode::Never : SudoMode::Auto;
+  ssh.sudo = sudo == "always"  ? SudoMode::Always
+             : sudo == "never" ? SudoMode::Never
+                               : SudoMode::Auto;
   ssh.parallelism = static_cast<int>(values.get_int("ssh_parallelism"));
   ssh.connect_timeout_s = values.get_number("connect_timeout_s");
   ssh.command_timeout_s = values.get_number("command_timeout_s");
@@ -71,9 +72,9 @@ ClusterConfig ClusterConfig::from_values(const ConfigValues& values,
   config.distribution =
       distribution == "reference" ? distribution : environment.expand_path(distribution, base_dir);
 
-  for (const auto& [role, list] : {std::pair{Role::Master, "master_list"},
-                                   std::pair{Role::Agent, "agent_list"},
-                                   std::pair{Role::PublicAgent, "public_agent_list"}}) {
+  for (const auto& [role, list] :
+       {std::pair{Role::Master, "master_list"}, std::pair{Role::Agent, "agent_list"},
+        std::pair{Role::PublicAgent, "public_agent_list"}}) {
     for (const std::string& entry : values.get_list(list)) {
       auto address = parse_host_address(entry);
       if (!address) continue;  // precondition: validated

@@ -11,9 +11,9 @@
 namespace dci {
 
 struct ConfigValue {
-  std::vector<std::string> items;  // a scalar has exactly one item
+  std::vector<std::string> items;              // a scalar has exactly one item
   std::vector<SourcePosition> item_positions;  // parallel to items; empty for defaults
-  SourcePosition position;         // of the value; line 0 for defaults
+  SourcePosition position;                     // of the value; line 0 for defaults
   bool is_list = false;
   bool from_default = false;
 };

@@ -9,8 +9,9 @@
 namespace dci {
 namespace {
 
-constexpr std::string_view k_form = "expected [user@]address[:port], e.g. 10.0.0.5, ops@host-1:2222 "
-                                    "or [fd00::5]:22";
+constexpr std::string_view k_form =
+    "expected [user@]address[:port], e.g. 10.0.0.5, ops@host-1:2222 "
+    "or [fd00::5]:22";
 
 bool is_ipv4(const std::string& text) {
   in_addr out{};
@@ -99,14 +100,16 @@ Result<HostAddress> parse_host_address(std::string_view text) {
     host.kind = HostAddress::Kind::IPv6;
     rest.remove_prefix(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':') return host_error(text, "unexpected text after ']'; " + std::string(k_form));
+      if (rest.front() != ':')
+        return host_error(text, "unexpected text after ']'; " + std::string(k_form));
       port_text = rest.substr(1);
       if (port_text.empty()) return host_error(text, "missing port after ':'");
     }
   } else {
     const size_t colon = rest.find(':');
     if (colon != std::string_view::npos && rest.find(':', colon + 1) != std::string_view::npos) {
-      return host_error(text, "IPv6 addresses must be in brackets, e.g. [" + std::string(rest) + "]");
+      return host_error(text,
+                        "IPv6 addresses must be in brackets, e.g. [" + std::string(rest) + "]");
     }
     host.address = std::string(rest.substr(0, colon));
     if (colon != std::string_view::npos) {
@@ -116,8 +119,8 @@ Result<HostAddress> parse_host_address(std::string_view text) {
     if (host.address.empty()) return host_error(text, "missing address; " + std::string(k_form));
     if (looks_like_ipv4(host.address)) {
       if (!is_ipv4(host.address)) {
-        return host_error(text, "'" + host.address +
-                                    "' is not a valid IPv4 address (four numbers 0–255)");
+        return host_error(
+            text, "'" + host.address + "' is not a valid IPv4 address (four numbers 0–255)");
       }
       host.kind = HostAddress::Kind::IPv4;
     } else if (is_dns_name(host.address)) {

@@ -13,7 +13,10 @@ class InstallerRules {
  public:
   InstallerRules(ValidationResult& result, const std::string& file, const std::string& base_dir,
                  const Environment& environment)
-      : m_result(result), m_values(result.values), m_file(file), m_base_dir(base_dir),
+      : m_result(result),
+        m_values(result.values),
+        m_file(file),
+        m_base_dir(base_dir),
         m_environment(environment) {}
 
   void apply() {
@@ -44,8 +47,8 @@ class InstallerRules {
     } else if (count > 9) {
       message = std::to_string(count) + " masters given; at most 9 are supported (1, 3, 5, 7 or 9)";
     } else {
-      message = std::to_string(count) +
-                " masters given; quorum needs an odd count: 1, 3, 5, 7 or 9";
+      message =
+          std::to_string(count) + " masters given; quorum needs an odd count: 1, 3, 5, 7 or 9";
     }
     report(Severity::Error, masters->position, "master_list", message);
   }
@@ -73,8 +76,8 @@ class InstallerRules {
         const auto [it, inserted] =
             seen.emplace(host->address + "\n" + port, FirstSeen{list, position});
         if (inserted) continue;
-        const std::string where = it->second.list == list ? "earlier in " + std::string(list)
-                                                          : "in " + it->second.list;
+        const std::string where =
+            it->second.list == list ? "earlier in " + std::string(list) : "in " + it->second.list;
         const SourcePosition& first = it->second.position;
         report(Severity::Error, position, list,
                "host '" + hosts->items[i] + "' (port " + port + ") is already listed " + where +
@@ -111,9 +114,10 @@ class InstallerRules {
     if (key->encrypted && !m_values.has("ssh_key_passphrase_env") &&
         !m_values.get_bool("ssh_use_agent")) {
       report(Severity::Error, key_path->position, "ssh_key_path",
-             "key '" + path + "' is encrypted; set ssh_key_passphrase_env to the name of an "
-             "environment variable holding its passphrase, or load it into ssh-agent and set "
-             "ssh_use_agent: true");
+             "key '" + path +
+                 "' is encrypted; set ssh_key_passphrase_env to the name of an "
+                 "environment variable holding its passphrase, or load it into ssh-agent and set "
+                 "ssh_use_agent: true");
     }
   }
 
@@ -141,8 +145,9 @@ class InstallerRules {
       std::error_code ec;
       if (!std::filesystem::exists(path, ec)) {
         report(Severity::Warning, known_hosts->position, "ssh_known_hosts_path",
-               "'" + path + "' does not exist; with ssh_host_key_policy: strict every host "
-               "will be refused (use accept-new to record keys on first contact)");
+               "'" + path +
+                   "' does not exist; with ssh_host_key_policy: strict every host "
+                   "will be refused (use accept-new to record keys on first contact)");
       }
     }
   }

@@ -72,8 +72,7 @@ Schema installer_schema() {
                              "Name of the cluster; part of the cluster id and of every bundle.");
   cluster_name.required = true;
   cluster_name.pattern = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
-  cluster_name.pattern_doc =
-      "1–63 characters of a-z, 0-9 and '-', not starting or ending with '-'";
+  cluster_name.pattern_doc = "1–63 characters of a-z, 0-9 and '-', not starting or ending with '-'";
   keys.push_back(cluster_name);
 
   KeySpec masters = key("master_list", ValueType::HostList,
@@ -87,10 +86,10 @@ Schema installer_schema() {
   agents.rule_doc = "may be empty; no host twice in any list";
   keys.push_back(agents);
 
-  KeySpec public_agents = with_default(
-      key("public_agent_list", ValueType::HostList,
-          "Hosts that run public-facing workloads (public agents)."),
-      "");
+  KeySpec public_agents =
+      with_default(key("public_agent_list", ValueType::HostList,
+                       "Hosts that run public-facing workloads (public agents)."),
+                   "");
   public_agents.rule_doc = "may be empty; no host twice in any list";
   keys.push_back(public_agents);
 
@@ -101,11 +100,11 @@ Schema installer_schema() {
   user.pattern_doc = "a user name (letters, digits, '_', '-', '.')";
   keys.push_back(user);
 
-  keys.push_back(with_range(
-      with_default(key("ssh_port", ValueType::Integer,
-                       "sshd port on every host, unless a host entry gives :port."),
-                   "22"),
-      1, 65535));
+  keys.push_back(
+      with_range(with_default(key("ssh_port", ValueType::Integer,
+                                  "sshd port on every host, unless a host entry gives :port."),
+                              "22"),
+                 1, 65535));
 
   KeySpec key_path = key("ssh_key_path", ValueType::String,
                          "Private key to log in with. Relative paths are relative to the config "
@@ -145,31 +144,31 @@ Schema installer_schema() {
                      "Bastion to reach the hosts through (like ssh -J), as [user@]host[:port].");
   keys.push_back(jump);
 
-  KeySpec sudo = with_default(
-      key("ssh_sudo", ValueType::String,
-          "Run commands with sudo: auto = when the login user is not root."),
-      "auto");
+  KeySpec sudo =
+      with_default(key("ssh_sudo", ValueType::String,
+                       "Run commands with sudo: auto = when the login user is not root."),
+                   "auto");
   sudo.choices = {"auto", "always", "never"};
   keys.push_back(sudo);
 
-  keys.push_back(with_range(
-      with_default(key("ssh_parallelism", ValueType::Integer,
-                       "At most this many hosts are connecting or working at once."),
-                   "200"),
-      1, 10000));
+  keys.push_back(
+      with_range(with_default(key("ssh_parallelism", ValueType::Integer,
+                                  "At most this many hosts are connecting or working at once."),
+                              "200"),
+                 1, 10000));
 
-  KeySpec connect_timeout = with_default(
-      key("connect_timeout_s", ValueType::Number,
-          "Seconds to establish an SSH connection (TCP, key exchange, auth)."),
-      "10");
+  KeySpec connect_timeout =
+      with_default(key("connect_timeout_s", ValueType::Number,
+                       "Seconds to establish an SSH connection (TCP, key exchange, auth)."),
+                   "10");
   connect_timeout.check = check_positive;
   connect_timeout.rule_doc = "a positive number";
   keys.push_back(connect_timeout);
 
-  KeySpec command_timeout = with_default(
-      key("command_timeout_s", ValueType::Number,
-          "Seconds one remote command may run before it is killed on the host."),
-      "600");
+  KeySpec command_timeout =
+      with_default(key("command_timeout_s", ValueType::Number,
+                       "Seconds one remote command may run before it is killed on the host."),
+                   "600");
   command_timeout.check = check_positive;
   command_timeout.rule_doc = "a positive number";
   keys.push_back(command_timeout);

@@ -20,8 +20,8 @@ Result<bool> openssh_key_is_encrypted(std::string_view text) {
   const size_t begin = text.find(k_openssh_begin);
   const size_t end = text.find(k_openssh_end);
   if (end == std::string_view::npos || end < begin) return Error{"truncated OpenSSH private key"};
-  const auto blob = base64_decode(text.substr(begin + k_openssh_begin.size(),
-                                              end - begin - k_openssh_begin.size()));
+  const auto blob = base64_decode(
+      text.substr(begin + k_openssh_begin.size(), end - begin - k_openssh_begin.size()));
   constexpr std::string_view magic{"openssh-key-v1\0", 15};
   if (!blob || blob->size() < magic.size() + 4 || blob->compare(0, magic.size(), magic) != 0) {
     return Error{"corrupt OpenSSH private key (bad base64 or header)"};
@@ -64,11 +64,13 @@ Result<KeyFileInfo> inspect_key_file(const std::string& path) {
     return key;
   }
   // PEM keys (RSA, EC, DSA, PKCS#8).
-  if (starts_with(content, "-----BEGIN ") && content.find("PRIVATE KEY-----") != std::string::npos) {
+  if (starts_with(content, "-----BEGIN ") &&
+      content.find("PRIVATE KEY-----") != std::string::npos) {
     key.encrypted = content.find("ENCRYPTED") != std::string_view::npos;
     return key;
   }
-  return Error{"'" + path + "' is not a private key; expected an OpenSSH or PEM private key "
+  return Error{"'" + path +
+               "' is not a private key; expected an OpenSSH or PEM private key "
                "(-----BEGIN ... PRIVATE KEY-----)"};
 }
 

@@ -29,7 +29,7 @@ struct RawEntry {
 };
 
 struct RawConfig {
-  std::string file;  // as the user named it; used in every diagnostic
+  std::string file;               // as the user named it; used in every diagnostic
   std::vector<RawEntry> entries;  // in file order, without duplicates
   // Keys that were present but whose value had a shape error (already reported): they count as
   // given, so they are neither "missing" nor defaulted.

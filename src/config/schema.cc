@@ -14,9 +14,9 @@ struct TypeName {
   std::string_view name;
 };
 constexpr TypeName k_type_names[] = {
-    {ValueType::String, "string"},         {ValueType::Integer, "integer"},
-    {ValueType::Number, "number"},         {ValueType::Boolean, "bool"},
-    {ValueType::StringList, "list"},       {ValueType::HostList, "host list"},
+    {ValueType::String, "string"},   {ValueType::Integer, "integer"},
+    {ValueType::Number, "number"},   {ValueType::Boolean, "bool"},
+    {ValueType::StringList, "list"}, {ValueType::HostList, "host list"},
     {ValueType::Host, "host"},
 };
 
@@ -115,14 +115,15 @@ std::optional<std::string> check_scalar(const KeySpec& spec, std::string_view va
         bool found = false;
         for (const auto& choice : spec.choices) found = found || choice == value;
         if (!found) {
-          std::string message = quoted + " is not allowed; expected one of: " + join(spec.choices, ", ");
+          std::string message =
+              quoted + " is not allowed; expected one of: " + join(spec.choices, ", ");
           const std::string suggestion = closest_match(value, spec.choices);
           if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
           return message;
         }
       }
-      if (!spec.pattern.empty() && !std::regex_match(value.begin(), value.end(),
-                                                     std::regex(spec.pattern))) {
+      if (!spec.pattern.empty() &&
+          !std::regex_match(value.begin(), value.end(), std::regex(spec.pattern))) {
         return quoted + " is not valid; expected " +
                (spec.pattern_doc.empty() ? "text matching " + spec.pattern : spec.pattern_doc);
       }

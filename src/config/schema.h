@@ -29,17 +29,17 @@ struct KeySpec {
   ValueType type = ValueType::String;
   std::string doc;
   bool required = false;
-  bool secret = false;                        // masked in every output
-  std::optional<std::string> default_value;   // textual; for lists, items joined with ','
-  std::string default_doc;                    // when the default is computed, how
-  std::optional<double> min;                  // Integer/Number: inclusive range
+  bool secret = false;                       // masked in every output
+  std::optional<std::string> default_value;  // textual; for lists, items joined with ','
+  std::string default_doc;                   // when the default is computed, how
+  std::optional<double> min;                 // Integer/Number: inclusive range
   std::optional<double> max;
-  std::vector<std::string> choices;           // String: the only accepted values
-  std::string pattern;                        // String: ECMAScript regex for the whole value
-  std::string pattern_doc;                    // the pattern in words, used in errors and docs
-  ValueCheck check;                           // anything the fields above cannot say
-  std::string rule_doc;                       // `check` in words, for the reference
-  std::string source = "dcinstall";           // "dcinstall" or the distribution's name
+  std::vector<std::string> choices;  // String: the only accepted values
+  std::string pattern;               // String: ECMAScript regex for the whole value
+  std::string pattern_doc;           // the pattern in words, used in errors and docs
+  ValueCheck check;                  // anything the fields above cannot say
+  std::string rule_doc;              // `check` in words, for the reference
+  std::string source = "dcinstall";  // "dcinstall" or the distribution's name
 };
 
 class Schema {

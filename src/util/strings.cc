@@ -100,10 +100,14 @@ size_t first_unprintable_offset(std::string_view text) {
       continue;
     }
     size_t length = 0;
-    if ((byte & 0xE0) == 0xC0 && byte >= 0xC2) length = 2;
-    else if ((byte & 0xF0) == 0xE0) length = 3;
-    else if ((byte & 0xF8) == 0xF0 && byte <= 0xF4) length = 4;
-    else return i;
+    if ((byte & 0xE0) == 0xC0 && byte >= 0xC2)
+      length = 2;
+    else if ((byte & 0xF0) == 0xE0)
+      length = 3;
+    else if ((byte & 0xF8) == 0xF0 && byte <= 0xF4)
+      length = 4;
+    else
+      return i;
     if (i + length > text.size()) return i;
     for (size_t k = 1; k < length; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;

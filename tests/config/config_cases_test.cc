@@ -51,11 +51,11 @@ class ConfigCasesTest : public ::testing::TestWithParam<std::string> {
     fs::create_directories(s_dir->path() / "home/.ssh");
     std::ofstream(s_dir->path() / "home/.ssh/known_hosts") << "";
     const std::string k = keys.string();
-    const std::string script =
-        "set -e; ssh-keygen -q -t ed25519 -N '' -C test -f " + k + "/plain; " +
-        "ssh-keygen -q -t ed25519 -N secret -C test -f " + k + "/encrypted; " +
-        "cp " + k + "/plain " + k + "/wide; chmod 644 " + k + "/wide; " +
-        "echo 'just text' > " + k + "/notakey; chmod 600 " + k + "/notakey " + k + "/plain.pub";
+    const std::string script = "set -e; ssh-keygen -q -t ed25519 -N '' -C test -f " + k +
+                               "/plain; " + "ssh-keygen -q -t ed25519 -N secret -C test -f " + k +
+                               "/encrypted; " + "cp " + k + "/plain " + k + "/wide; chmod 644 " +
+                               k + "/wide; " + "echo 'just text' > " + k + "/notakey; chmod 600 " +
+                               k + "/notakey " + k + "/plain.pub";
     ASSERT_EQ(std::system(script.c_str()), 0) << "ssh-keygen (openssh-client) is needed";
   }
   static void TearDownTestSuite() { s_dir.reset(); }
@@ -116,7 +116,9 @@ INSTANTIATE_TEST_SUITE_P(Cases, ConfigCasesTest, ::testing::ValuesIn(case_names(
                            return name;
                          });
 
-TEST(ConfigCasesCount, HasAtLeastThirtyCases) { EXPECT_GE(case_names().size(), 30u); }
+TEST(ConfigCasesCount, HasAtLeastThirtyCases) {
+  EXPECT_GE(case_names().size(), 30u);
+}
 
 }  // namespace
 }  // namespace dci

@@ -10,12 +10,28 @@ namespace {
 
 TEST(SchemaTest, InstallerSchemaHasEveryDocumentedKeyOnce) {
   const Schema schema = installer_schema();
-  for (const char* key :
-       {"cluster_name", "master_list", "agent_list", "public_agent_list", "ssh_user", "ssh_port",
-        "ssh_key_path", "ssh_key_passphrase_env", "ssh_use_agent", "ssh_host_key_policy",
-        "ssh_known_hosts_path", "ssh_jump_host", "ssh_sudo", "ssh_parallelism",
-        "connect_timeout_s", "command_timeout_s", "retries", "agent_failure_budget",
-        "install_prereqs", "bootstrap_url", "resolvers", "distribution"}) {
+  for (const char* key : {"cluster_name",
+                          "master_list",
+                          "agent_list",
+                          "public_agent_list",
+                          "ssh_user",
+                          "ssh_port",
+                          "ssh_key_path",
+                          "ssh_key_passphrase_env",
+                          "ssh_use_agent",
+                          "ssh_host_key_policy",
+                          "ssh_known_hosts_path",
+                          "ssh_jump_host",
+                          "ssh_sudo",
+                          "ssh_parallelism",
+                          "connect_timeout_s",
+                          "command_timeout_s",
+                          "retries",
+                          "agent_failure_budget",
+                          "install_prereqs",
+                          "bootstrap_url",
+                          "resolvers",
+                          "distribution"}) {
     EXPECT_NE(schema.find(key), nullptr) << key;
   }
   for (const KeySpec& spec : schema.keys()) {

@@ -73,9 +73,9 @@ TEST(ValidatorTest, ClusterConfigAppliesEntryUserAndPortOverSshDefaults) {
 }
 
 TEST(ValidatorTest, ReportsEveryErrorInOneRunSortedByPosition) {
-  const auto result = validate(
-      "retries: 99\ncluster_name: X\nmaster_list: [10.0.0.1, 10.0.0.2]\nssh_prot: 22\n",
-      fake_environment({}));
+  const auto result =
+      validate("retries: 99\ncluster_name: X\nmaster_list: [10.0.0.1, 10.0.0.2]\nssh_prot: 22\n",
+               fake_environment({}));
   ASSERT_EQ(result.errors.size(), 4u);
   for (size_t i = 1; i < result.errors.size(); ++i) {
     EXPECT_LT(result.errors[i - 1].position.line, result.errors[i].position.line);
@@ -85,16 +85,16 @@ TEST(ValidatorTest, ReportsEveryErrorInOneRunSortedByPosition) {
 }
 
 TEST(ValidatorTest, RelativeKeyPathIsResolvedAgainstTheConfigDirectory) {
-  const auto result = validate_config(
-      "cluster_name: demo\nmaster_list: [10.0.0.1]\nssh_key_path: keys/id\n",
-      "/nonexistent-dir/config.yaml", installer_schema(), fake_environment({}));
+  const auto result =
+      validate_config("cluster_name: demo\nmaster_list: [10.0.0.1]\nssh_key_path: keys/id\n",
+                      "/nonexistent-dir/config.yaml", installer_schema(), fake_environment({}));
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].message, "key file '/nonexistent-dir/keys/id' does not exist");
 }
 
 TEST(ValidatorTest, MissingFileIsAnIoErrorNotAValidationResult) {
-  auto result = validate_config_file("/nonexistent/config.yaml", installer_schema(),
-                                     fake_environment({}));
+  auto result =
+      validate_config_file("/nonexistent/config.yaml", installer_schema(), fake_environment({}));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().to_string(),
             "/nonexistent/config.yaml: cannot open: No such file or directory");
