@@ -60,7 +60,8 @@ struct ToJson {
             {"host", e.host},
             {"role", role_text(e.role)},
             {"state", std::string(host_state_name(e.state))},
-            {"error", e.error}};
+            {"error", e.error},
+            {"bundle_id", e.bundle_id}};
   }
   nlohmann::json operator()(const StageFinished& e) const {
     nlohmann::json failures = nlohmann::json::array();

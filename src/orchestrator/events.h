@@ -57,7 +57,8 @@ struct HostFinished {
   std::string host;
   Role role = Role::Agent;
   HostState state = HostState::Succeeded;
-  std::string error;  // the reason, for failed hosts
+  std::string error;      // the reason, for failed hosts (for skipped ones: why)
+  std::string bundle_id;  // deploy: the bundle the host got or already runs
 };
 
 struct StageCounts {

@@ -1,0 +1,53 @@
+#include "orchestrator/host_run.h"
+
+#include <chrono>
+
+namespace dci {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+transport::Task<transport::Outcome<transport::ExecResult>> HostRun::exec(
+    const std::string& step, const transport::ExecRequest& request) {
+  const std::string host_id = host().id();
+  m_events.on_event(HostStepStarted{m_stage, host_id, host().role, step, request.command});
+  const auto start = std::chrono::steady_clock::now();
+  transport::OutputSink sink = [this, &step, &host_id](transport::OutputStream stream,
+                                                       std::string_view chunk) {
+    m_events.on_event(OutputChunk{m_stage, host_id, step, stream == transport::OutputStream::Stderr,
+                                  std::string(chunk)});
+  };
+  auto result = co_await m_session.exec(request, sink);
+  HostStepFinished finished{m_stage, host_id, host().role, step, std::nullopt, "", 0, false};
+  finished.seconds = seconds_since(start);
+  if (result) {
+    finished.exit_code = result->exit_status;
+    finished.ok = result->success();
+    if (!finished.ok) finished.error = result->describe();
+  } else {
+    finished.error = result.error().to_string();
+  }
+  m_events.on_event(finished);
+  co_return result;
+}
+
+transport::Task<transport::Outcome<transport::UploadResult>> HostRun::upload(
+    const std::string& step, const transport::UploadRequest& request) {
+  const std::string host_id = host().id();
+  m_events.on_event(
+      HostStepStarted{m_stage, host_id, host().role, step, "upload " + request.remote_path});
+  const auto start = std::chrono::steady_clock::now();
+  auto result = co_await m_session.upload(request);
+  HostStepFinished finished{m_stage, host_id, host().role, step, std::nullopt, "", 0, false};
+  finished.seconds = seconds_since(start);
+  finished.ok = result.ok();
+  if (!result) finished.error = result.error().to_string();
+  m_events.on_event(finished);
+  co_return result;
+}
+
+}  // namespace dci
