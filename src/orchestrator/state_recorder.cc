@@ -1,0 +1,56 @@
+#include "orchestrator/state_recorder.h"
+
+namespace dci {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string step_key(const std::string& host, const std::string& step) {
+  return host + "\n" + step;
+}
+
+}  // namespace
+
+void StateRecorder::on_event(const Event& event) {
+  if (const auto* started = std::get_if<StageStarted>(&event)) {
+    m_run_id = started->run_id;
+  } else if (const auto* step = std::get_if<HostStepStarted>(&event)) {
+    StepRecord record;
+    record.run_id = m_run_id;
+    record.host = step->host;
+    record.stage = step->stage;
+    record.step = step->step;
+    record.command = step->command;
+    record.started_ms = now_ms();
+    m_open_steps[step_key(step->host, step->step)] = std::move(record);
+    HostStageStatus running{step->host,  std::string(role_name(step->role)),
+                            step->stage, HostState::Running,
+                            "",          "",
+                            m_run_id,    record.started_ms};
+    m_store.set_host_stage(running);
+  } else if (const auto* chunk = std::get_if<OutputChunk>(&event)) {
+    auto it = m_open_steps.find(step_key(chunk->host, chunk->step));
+    if (it != m_open_steps.end()) it->second.output += chunk->data;
+  } else if (const auto* finished = std::get_if<HostStepFinished>(&event)) {
+    auto it = m_open_steps.find(step_key(finished->host, finished->step));
+    if (it == m_open_steps.end()) return;
+    StepRecord record = std::move(it->second);
+    m_open_steps.erase(it);
+    record.finished_ms = now_ms();
+    if (finished->exit_code) record.exit_code = *finished->exit_code;
+    record.error = finished->error;
+    m_store.add_step(std::move(record));
+  } else if (const auto* host = std::get_if<HostFinished>(&event)) {
+    if (host->state == HostState::Skipped) return;
+    m_store.set_host_stage({host->host, std::string(role_name(host->role)), host->stage,
+                            host->state, host->bundle_id, host->error, m_run_id, now_ms()});
+  } else if (std::holds_alternative<StageFinished>(event)) {
+    m_store.flush();
+  }
+}
+
+}  // namespace dci
