@@ -16,5 +16,8 @@ constexpr int k_exit_cancelled = 130;
 
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_config_command(CLI::App& app, int& exit_code);
+void add_exec_command(CLI::App& app, int& exit_code);
+void add_copy_command(CLI::App& app, int& exit_code);
+void add_genconf_command(CLI::App& app, int& exit_code);
 
 }  // namespace dci::cli

@@ -2,11 +2,14 @@
 
 #include <filesystem>
 
-#include "config/installer_schema.h"
+#include "config/raw_config.h"
+#include "distribution/distribution_loader.h"
 
 namespace dci::cli {
 
-Schema command_schema() { return installer_schema(); }
+Schema command_schema() {
+  return load_distribution(DistributionChoice{}, "config.yaml", Environment::from_process()).schema;
+}
 
 ClusterConfig LoadedConfig::cluster() const {
   return ClusterConfig::from_values(result.values, environment,
@@ -14,12 +17,17 @@ ClusterConfig LoadedConfig::cluster() const {
 }
 
 Result<LoadedConfig> load_config(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text) return text.error();
   LoadedConfig loaded;
   loaded.path = path;
-  loaded.schema = command_schema();
-  auto result = validate_config_file(path, loaded.schema, loaded.environment);
-  if (!result) return result.error();
-  loaded.result = std::move(*result);
+  // The schema depends on the distribution, so its key is read before the config is validated.
+  LoadedDistribution distribution =
+      load_distribution(read_distribution_choice(*text, path), path, loaded.environment);
+  loaded.schema = std::move(distribution.schema);
+  loaded.distribution = std::move(distribution.distribution);
+  loaded.result = validate_config(*text, path, loaded.schema, loaded.environment);
+  for (Diagnostic& error : distribution.errors) loaded.result.errors.push_back(std::move(error));
   return loaded;
 }
 

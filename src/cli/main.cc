@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   dci::cli::add_validate_command(app, exit_code);
   dci::cli::add_config_command(app, exit_code);
+  dci::cli::add_exec_command(app, exit_code);
+  dci::cli::add_copy_command(app, exit_code);
+  dci::cli::add_genconf_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

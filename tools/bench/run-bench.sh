@@ -1,8 +1,10 @@
 #!/bin/bash
-# `make bench`: every Google Benchmark executable under <build>/bench, then the fleet benchmark
-# scripts (bench/*/run.sh) when present. Long measurements live here, never in `make test`.
+# `make bench`: every Google Benchmark executable under <build>/bench, then the SSH benchmarks
+# against the peers (bench/ssh/transport-bench.sh). Long measurements live here, never in
+# `make test`. Each prints its own table; the run fails if any of them does.
 set -euo pipefail
 build=${1:-build}
+shift || true
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
@@ -11,8 +13,6 @@ for bench in "$build"/bench/*_bench; do
   echo "== $(basename "$bench")"
   "$bench"
 done
-for script in bench/*/run.sh; do
-  [ -f "$script" ] || continue
-  echo "== $script"
-  bash "$script" "$build"
-done
+echo "== bench/ssh/transport-bench.sh"
+bash bench/ssh/transport-bench.sh --build "$build" "$@"
+

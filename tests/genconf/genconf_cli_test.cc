@@ -1,0 +1,221 @@
+// `dcinstall genconf` on the real binary: the serve tree, determinism, id stability, secret
+// masking, and that an invalid config or distribution writes nothing.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "genconf/sha256.h"
+#include "test_support/temp_dir.h"
+
+namespace dci {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandRun {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+CommandRun run(const std::string& command) {
+  CommandRun result;
+  std::FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  size_t got;
+  while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, got);
+  const int status = ::pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// Every regular file under `dir`, by relative path, with its bytes.
+std::map<std::string, std::string> tree(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) {
+      files[fs::relative(entry.path(), dir).string()] = read_file(entry.path());
+    }
+  }
+  return files;
+}
+
+const std::string k_base_config =
+    "cluster_name: test\n"
+    "master_list: [127.0.0.11, 127.0.0.12, 127.0.0.13]\n"
+    "agent_list: [127.0.0.21, 127.0.0.22]\n"
+    "public_agent_list: [127.0.0.31]\n"
+    "ssh_host_key_policy: accept-new\n"
+    "bootstrap_url: http://127.0.0.1:8080\n";
+
+class GenconfCliTest : public ::testing::Test {
+ protected:
+  TempDir m_dir{"genconf-cli"};
+
+  // Writes `config` as NAME.yaml and runs genconf into NAME/ (extra options appended).
+  CommandRun genconf(const std::string& name, const std::string& config, const std::string& extra = "") {
+    const fs::path path = m_dir.path() / (name + ".yaml");
+    std::ofstream(path) << config;
+    return run(std::string(DCINSTALL_BINARY) + " genconf -c " + path.string() + " -o " +
+               (m_dir.path() / name).string() + " " + extra);
+  }
+
+  nlohmann::json cluster_json(const std::string& name) {
+    return nlohmann::json::parse(read_file(m_dir.path() / name / "serve/cluster.json"));
+  }
+
+  std::string bundle_id(const std::string& name, const std::string& role) {
+    return cluster_json(name)["bundles"][role]["id"].get<std::string>();
+  }
+};
+
+TEST_F(GenconfCliTest, WritesTheServeTree) {
+  const CommandRun result = genconf("out", k_base_config);
+  ASSERT_EQ(result.status, 0) << result.output;
+  const fs::path out = m_dir.path() / "out";
+  EXPECT_TRUE(fs::is_regular_file(out / "expanded-config.yaml"));
+  EXPECT_NE(fs::status(out / "serve/install.sh").permissions() & fs::perms::owner_exec,
+            fs::perms::none);
+  const nlohmann::json cluster = cluster_json("out");
+  EXPECT_EQ(cluster["format_version"], 1);
+  EXPECT_EQ(cluster["cluster_name"], "test");
+  EXPECT_EQ(cluster["cluster_id"].get<std::string>().size(), 32u);
+  EXPECT_EQ(cluster["distribution"]["name"], "reference");
+  EXPECT_EQ(cluster["hosts"]["master"],
+            nlohmann::json({"127.0.0.11", "127.0.0.12", "127.0.0.13"}));
+  EXPECT_EQ(cluster["hosts"]["agent"], nlohmann::json({"127.0.0.21", "127.0.0.22"}));
+  EXPECT_EQ(cluster["hosts"]["public_agent"], nlohmann::json({"127.0.0.31"}));
+  size_t bundles = 0;
+  for (const std::string role : {"master", "agent", "public_agent"}) {
+    const auto& bundle = cluster["bundles"][role];
+    const std::string id = bundle["id"];
+    EXPECT_EQ(bundle["file"], "bundles/" + role + "--" + id + ".tar.zst");
+    const fs::path file = out / "serve" / bundle["file"].get<std::string>();
+    ASSERT_TRUE(fs::is_regular_file(file)) << file;
+    EXPECT_EQ(sha256_of_file(file.string()).value(), id) << "the id is the SHA-256 of the bytes";
+    EXPECT_EQ(bundle["size"].get<std::uint64_t>(), fs::file_size(file));
+    ++bundles;
+  }
+  EXPECT_EQ(bundles, 3u);
+  const std::string install = read_file(out / "serve/install.sh");
+  EXPECT_NE(install.find("DCI_BOOTSTRAP_URL='http://127.0.0.1:8080'"), std::string::npos);
+  EXPECT_NE(install.find("DCI_MASTERS='127.0.0.11 127.0.0.12 127.0.0.13'"), std::string::npos);
+  EXPECT_NE(install.find("master master--" + bundle_id("out", "master") + ".tar.zst " +
+                         bundle_id("out", "master")),
+            std::string::npos);
+  EXPECT_EQ(install.find("@DCINSTALL_GENERATED@"), std::string::npos);
+}
+
+TEST_F(GenconfCliTest, TwoRunsAreByteIdentical) {
+  for (const std::string compression : {"zstd", "gzip"}) {
+    const std::string options = "--compression " + compression + " --level 1";
+    ASSERT_EQ(genconf("a-" + compression, k_base_config, options).status, 0);
+    ASSERT_EQ(genconf("b-" + compression, k_base_config, options).status, 0);
+    const auto first = tree(m_dir.path() / ("a-" + compression) / "serve");
+    const auto second = tree(m_dir.path() / ("b-" + compression) / "serve");
+    EXPECT_EQ(first.size(), 5u);  // install.sh, cluster.json, 3 bundles
+    EXPECT_TRUE(first == second) << compression << ": the serve trees differ";
+  }
+}
+
+TEST_F(GenconfCliTest, AgentOnlyChangesKeepTheMasterBundleId) {
+  ASSERT_EQ(genconf("base", k_base_config).status, 0);
+  ASSERT_EQ(genconf("attributes", k_base_config + "agent_attributes: [zone=a]\n").status, 0);
+  EXPECT_EQ(bundle_id("base", "master"), bundle_id("attributes", "master"));
+  EXPECT_EQ(bundle_id("base", "public_agent"), bundle_id("attributes", "public_agent"));
+  EXPECT_NE(bundle_id("base", "agent"), bundle_id("attributes", "agent"));
+
+  // Adding agents changes no bundle at all (bundles never list agents).
+  std::string more_agents = k_base_config;
+  more_agents.replace(more_agents.find("127.0.0.22]"), 11, "127.0.0.22, 127.0.0.23]");
+  ASSERT_EQ(genconf("more", more_agents).status, 0);
+  for (const std::string role : {"master", "agent", "public_agent"}) {
+    EXPECT_EQ(bundle_id("base", role), bundle_id("more", role)) << role;
+  }
+  EXPECT_EQ(cluster_json("base")["cluster_id"], cluster_json("more")["cluster_id"]);
+
+  // A parameter every role uses changes every bundle.
+  ASSERT_EQ(genconf("port", k_base_config + "etcd_client_port: 12379\n").status, 0);
+  for (const std::string role : {"master", "agent", "public_agent"}) {
+    EXPECT_NE(bundle_id("base", role), bundle_id("port", role)) << role;
+  }
+}
+
+TEST_F(GenconfCliTest, SecretsAreMaskedInTheExpandedConfig) {
+  const std::string config = k_base_config + "distribution: " + DCINSTALL_SOURCE_DIR +
+                             "/tests/genconf/testdata/tiny\ntiny_token: hunter2-very-secret\n";
+  const CommandRun result = genconf("secret", config);
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_EQ(result.output.find("hunter2"), std::string::npos);
+  const std::string expanded = read_file(m_dir.path() / "secret/expanded-config.yaml");
+  EXPECT_EQ(expanded.find("hunter2"), std::string::npos) << expanded;
+  EXPECT_NE(expanded.find("\ntiny_token: \"********\"  # " + (m_dir.path() / "secret.yaml").string() +
+                         ":8, secret\n"),
+            std::string::npos)
+      << expanded;
+  EXPECT_NE(expanded.find("\ntiny_greeting: \"hello\"  # default\n"), std::string::npos);
+  EXPECT_NE(expanded.find("\ntiny_port: 65000  # default\n"), std::string::npos) << expanded;
+  // Nor in what is served to hosts other than the master bundle that needs it.
+  for (const auto& [path, bytes] : tree(m_dir.path() / "secret/serve")) {
+    if (path.rfind("bundles/master--", 0) == 0) continue;
+    EXPECT_EQ(bytes.find("hunter2"), std::string::npos) << path;
+  }
+}
+
+TEST_F(GenconfCliTest, AnInvalidConfigWritesNothing) {
+  const CommandRun result = genconf("invalid", k_base_config + "etcd_client_port: 0\n");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.output.find("invalid.yaml:7:19: etcd_client_port: 0 is out of range; "
+                               "expected 1–65535"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("invalid; nothing written"), std::string::npos);
+  EXPECT_FALSE(fs::exists(m_dir.path() / "invalid"));
+}
+
+TEST_F(GenconfCliTest, ABadDistributionIsReportedWithPositionsAndWritesNothing) {
+  const std::string dir = std::string(DCINSTALL_SOURCE_DIR) + "/tests/distribution/cases/unknown_keys";
+  const CommandRun result = genconf("baddist", k_base_config + "distribution: " + dir + "\n");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.output.find("baddist.yaml:7:15: distribution: distribution '" + dir + "'"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find(dir + "/distribution.yaml:8:5: roles.master.templtes: unknown key "
+                                     "'templtes'; did you mean 'templates'?"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(m_dir.path() / "baddist"));
+}
+
+TEST_F(GenconfCliTest, ARerunReplacesStaleBundles) {
+  ASSERT_EQ(genconf("same", k_base_config).status, 0);
+  const std::string old_master = bundle_id("same", "master");
+  std::ofstream(m_dir.path() / "same/serve/bundles/notes.txt") << "not ours";
+  const fs::path config = m_dir.path() / "same.yaml";
+  std::ofstream(config) << k_base_config << "etcd_peer_port: 12380\n";
+  const CommandRun result = run(std::string(DCINSTALL_BINARY) + " genconf -c " + config.string() +
+                         " -o " + (m_dir.path() / "same").string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_NE(result.output.find("removed stale bundle master--" + old_master), std::string::npos);
+  const auto files = tree(m_dir.path() / "same/serve/bundles");
+  EXPECT_EQ(files.size(), 4u);  // the three current bundles, and notes.txt (not a bundle name)
+  EXPECT_TRUE(files.count("notes.txt"));
+  EXPECT_FALSE(files.count("master--" + old_master + ".tar.zst"));
+}
+
+}  // namespace
+}  // namespace dci

@@ -1,0 +1,2 @@
+#!/bin/bash
+test -s "$DCINSTALL_DATA/sleeper.out"
