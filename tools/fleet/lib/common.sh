@@ -15,7 +15,9 @@
 
 readonly FLEET_REGISTRY=/run/dcinstall-fleet        # slot registry: slots/<s> holds the owner dir
 readonly FLEET_MAX_SLOTS=64
+# shellcheck disable=SC2034 # used by updown.sh
 readonly FLEET_NS_MAX_HOSTS=1021                    # /22 minus bridge, network, broadcast
+# shellcheck disable=SC2034
 readonly FLEET_LO_MAX_HOSTS=20000
 
 log() { printf 'fleet: %s\n' "$*" >&2; }
@@ -41,16 +43,17 @@ ns_subnet()   { echo "10.211.$((4 * $1)).0/22"; }
 lo_port()     { echo $((22000 + $1)); }
 lo_subnet()   { echo "127.$((100 + $1)).0.0/16"; }
 
-# host_addr MODE SLOT INDEX -> IPv4 address of host INDEX.
-host_addr() {
-  local mode=$1 s=$2 i=$3
-  if [[ $mode == loopback ]]; then
-    echo "127.$((100 + s)).$(((i - 1) / 254)).$(((i - 1) % 254 + 1))"
+# host_addr MODE SLOT INDEX -> IPv4 address of host INDEX. host_addr_to VAR ... stores it in VAR
+# instead (no subshell: loops over 10,000 hosts stay fast).
+host_addr_to() {
+  local m=$2 s=$3 i=$4
+  if [[ $m == loopback ]]; then
+    printf -v "$1" '127.%d.%d.%d' $((100 + s)) $(((i - 1) / 254)) $(((i - 1) % 254 + 1))
   else
-    local off=$((1 + i))
-    echo "10.211.$((4 * s + off / 256)).$((off % 256))"
+    printf -v "$1" '10.211.%d.%d' $((4 * s + (1 + i) / 256)) $(((1 + i) % 256))
   fi
 }
+host_addr() { local a; host_addr_to a "$@"; echo "$a"; }
 
 # ---- cgroup v2 ------------------------------------------------------------------------------
 # The cgroup2 mount point (/sys/fs/cgroup/unified on hybrid hosts, /sys/fs/cgroup on pure v2).
@@ -68,21 +71,26 @@ cg_kill() {
   echo 1 >"$cg/cgroup.kill"
   wait_for 100 0.05 cg_empty "$cg" || log "warning: processes left in $cg after SIGKILL"
 }
-cg_empty() { [[ ! -s $1/cgroup.procs ]]; }
+# cg_empty DIR: no process in the cgroup (read, not size: pseudo-files report size 0).
+cg_empty() { local pid=""; read -r pid 2>/dev/null <"$1/cgroup.procs" || true; [[ -z $pid ]]; }
+# read_file FILE -> first line of FILE, or nothing if it is missing (no subprocess).
+read_file() { local l=""; read -r l 2>/dev/null <"$1" || true; echo "$l"; }
 cg_frozen() { grep -qx 'frozen 1' "$1/cgroup.events"; }
+cg_thawed() { grep -qx 'frozen 0' "$1/cgroup.events"; }
 cg_usage_usec() { awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"; }
 
 # ---- state dir --------------------------------------------------------------------------------
 # Sets globals D (absolute state dir) and JOURNAL. The dir must not lie under a path that hosts
-# overlay (/etc /opt /var) or use as a staging mount point (/mnt): hosts must see it unchanged.
+# overlay (/etc /opt /var), replace at each start (/run) or use as a staging mount point (/mnt):
+# hosts must see it unchanged.
 set_state_dir() {
   local dir=$1
   [[ $dir == /* ]] || dir="$PWD/$dir"
   dir=$(realpath -m -- "$dir")
   [[ $dir =~ ^[A-Za-z0-9_./-]+$ ]] || die "--dir must be a plain path (letters, digits, _ . / -): $dir"
   case "$dir/" in
-    /etc/* | /opt/* | /var/* | /mnt/* | /usr/* | /proc/* | /sys/* | /dev/*)
-      die "--dir may not lie under /etc /opt /var /mnt /usr /proc /sys /dev (hosts overlay or stage them): $dir" ;;
+    /etc/* | /opt/* | /var/* | /run/* | /mnt/* | /usr/* | /proc/* | /sys/* | /dev/*)
+      die "--dir may not lie under /etc /opt /var /run /mnt /usr /proc /sys /dev (hosts cover them): $dir" ;;
   esac
   [[ $dir != / ]] || die "--dir may not be /"
   D=$dir
@@ -106,13 +114,18 @@ lock_dir() {
 # ---- journal ----------------------------------------------------------------------------------
 # One line per resource, "KIND VALUE...", appended BEFORE the resource is created so a crash
 # never leaves an unrecorded resource. `down` reads it back; every removal tolerates absence.
-# Kinds: slot S | cgroup DIR | nsdir DIR | nsfile FILE | netns NAME | veth NAME | bridge NAME
-#        | pid PID STARTTIME (informational; cgroups are what stop processes)
+# Kinds: slot S | cgroup DIR | nsdir DIR | mount DIR | nsfile FILE | netns NAME | veth NAME
+#        | bridge NAME | pid PID STARTTIME (a fallback; cgroups are what stop processes)
 journal() { printf '%s\n' "$*" >>"$JOURNAL"; }
 
 # pid_start PID -> the process's start time in clock ticks (field 22 of /proc/PID/stat), which
 # together with the PID identifies one process even after PID reuse.
-pid_start() { awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; }
+pid_start() {
+  local stat f
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 0
+  read -ra f <<<"${stat##*) }"   # f[0] is field 3 (state)
+  echo "${f[19]:-}"
+}
 
 # ---- slot registry ----------------------------------------------------------------------------
 # claim_slot -> prints a slot number owned by $D. Under a global lock: reuse the slot this dir
@@ -124,13 +137,13 @@ claim_slot() {
   exec {fd}>"$FLEET_REGISTRY/lock"
   flock -w 60 "$fd" || die "could not lock $FLEET_REGISTRY/lock"
   for ((s = 0; s < FLEET_MAX_SLOTS; s++)); do
-    owner=$(cat "$FLEET_REGISTRY/slots/$s" 2>/dev/null || true)
+    owner=$(read_file "$FLEET_REGISTRY/slots/$s")
     if [[ $owner == "$D" ]]; then echo "$s"; exec {fd}>&-; return 0; fi
   done
   local cgr
   cgr=$(cgroup2_root)
   for ((s = 0; s < FLEET_MAX_SLOTS; s++)); do
-    owner=$(cat "$FLEET_REGISTRY/slots/$s" 2>/dev/null || true)
+    owner=$(read_file "$FLEET_REGISTRY/slots/$s")
     if [[ -n $owner ]]; then
       grep -qx "slot $s" "$owner/journal" 2>/dev/null && continue
       [[ -e /sys/class/net/$(bridge_name "$s") || -d $cgr/dcinstall-fleet/s$s ]] && continue
@@ -149,15 +162,16 @@ claim_slot() {
 # (someone else's network) or its loopback port is taken.
 slot_routed() {
   local s=$1
-  ip -4 -o addr show | awk '{ print $4 }' | grep -q "^10\.211\.$((4 * s))\." && return 0
-  ip -4 route show "$(ns_subnet "$s")" | grep -q . && return 0
-  ss -Hltn "sport = :$(lo_port "$s")" | grep -q . && return 0
+  # (No `| grep -q`: under pipefail an early exit can turn a match into a failure.)
+  [[ -n $(ip -4 -o addr show | awk -v p="10.211.$((4 * s))." 'index($4, p) == 1') ]] && return 0
+  [[ -n $(ip -4 route show "$(ns_subnet "$s")") ]] && return 0
+  [[ -n $(ss -Hltn "sport = :$(lo_port "$s")") ]] && return 0
   return 1
 }
 
 release_slot() {
   local s=$1 owner
-  owner=$(cat "$FLEET_REGISTRY/slots/$s" 2>/dev/null || true)
+  owner=$(read_file "$FLEET_REGISTRY/slots/$s")
   [[ $owner == "$D" ]] && rm -f "$FLEET_REGISTRY/slots/$s"
   return 0
 }

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # mode, slot, n, CG: globals set by fleet up / load_env
 # One host's life: files, network, namespaces, sshd. Sourced by tools/fleet/fleet.
 # Globals used: D, JOURNAL, mode, slot, CG (this fleet's cgroup dir), FLEET_LIB.
 #
@@ -9,113 +9,112 @@
 #   - a cgroup ($CG/h<i>) holding its sshd and every process started over SSH: this is how
 #     `stop` kills, `freeze` freezes and the benchmark measures server CPU.
 
-host_dir() { echo "$D/host/h$1"; }
-
-# Files every host of the fleet shares, built once per `up` into $D/template:
-#   etc upper layer: passwd/group/shadow with user `ops` (key login, not locked), sudoers.d/ops,
-#   hosts (all fleet hosts by name); homes: /root and /home/ops without any shell rc files.
+# The initial "disk" of every host, built once per `up` into $D/host/template, copied per host:
+#   {etc,opt,var}/{upper,work}: overlay layers; etc/upper holds passwd/group/shadow with user
+#   `ops` (key login, not locked), sudoers.d/ops and hosts (all fleet hosts by name);
+#   home/root and home/home/ops: homes without any shell rc files.
 make_templates() {
-  local t=$D/template n=$1
+  local t=$D/host/template n=$1
   rm -rf "$t"
-  mkdir -p "$t/etc/sudoers.d" "$t/home/root/.ssh" "$t/home/home/ops/.ssh"
-  chmod 0750 "$t/etc/sudoers.d"
+  mkdir -p "$t"/{etc,opt,var}/{upper,work} "$t/etc/upper/sudoers.d" "$t/home/root/.ssh" "$t/home/home/ops/.ssh"
+  chmod 0750 "$t/etc/upper/sudoers.d"
   chmod 0700 "$t/home/root"
-  local uid=2000 gid=2000
-  while getent passwd "$uid" >/dev/null || awk -F: -v u="$uid" '$3 == u { f = 1 } END { exit !f }' /etc/passwd; do uid=$((uid + 1)); done
+  local uid=2000 gid=2000 e=$t/etc/upper
+  while awk -F: -v u="$uid" '$3 == u { f = 1 } END { exit !f }' /etc/passwd; do uid=$((uid + 1)); done
   while awk -F: -v g="$gid" '$3 == g { f = 1 } END { exit !f }' /etc/group; do gid=$((gid + 1)); done
-  grep -v '^ops:' /etc/passwd >"$t/etc/passwd"
-  echo "ops:x:$uid:$gid:dcinstall fleet operator:/home/ops:/bin/bash" >>"$t/etc/passwd"
-  grep -v '^ops:' /etc/group >"$t/etc/group"
-  echo "ops:x:$gid:" >>"$t/etc/group"
-  grep -v '^ops:' /etc/shadow >"$t/etc/shadow"
-  echo "ops:*:19000:0:99999:7:::" >>"$t/etc/shadow"   # '*': no password, yet not locked
-  chmod 0644 "$t/etc/passwd" "$t/etc/group"
-  chmod 0640 "$t/etc/shadow"
-  chgrp shadow "$t/etc/shadow" 2>/dev/null || true
-  echo 'ops ALL=(ALL:ALL) NOPASSWD: ALL' >"$t/etc/sudoers.d/ops"
-  chmod 0440 "$t/etc/sudoers.d/ops"
+  grep -v '^ops:' /etc/passwd >"$e/passwd"
+  echo "ops:x:$uid:$gid:dcinstall fleet operator:/home/ops:/bin/bash" >>"$e/passwd"
+  grep -v '^ops:' /etc/group >"$e/group"
+  echo "ops:x:$gid:" >>"$e/group"
+  grep -v '^ops:' /etc/shadow >"$e/shadow"
+  echo "ops:*:19000:0:99999:7:::" >>"$e/shadow"   # '*': no password, yet not locked
+  chmod 0644 "$e/passwd" "$e/group"
+  chmod 0640 "$e/shadow"
+  chgrp shadow "$e/shadow" 2>/dev/null || true
+  echo 'ops ALL=(ALL:ALL) NOPASSWD: ALL' >"$e/sudoers.d/ops"
+  chmod 0440 "$e/sudoers.d/ops"
   {
     cat /etc/hosts
     echo "# dcinstall fleet $D"
-    local i
+    local i a
     if [[ $mode == netns ]]; then
-      for ((i = 1; i <= n; i++)); do echo "$(host_addr "$mode" "$slot" "$i") $(ns_name "$slot" "$i")"; done
+      for ((i = 1; i <= n; i++)); do host_addr_to a "$mode" "$slot" "$i"; echo "$a dcf${slot}h$i"; done
     fi
-  } >"$t/etc/hosts"
+  } >"$e/hosts"
   chown -R "$uid:$gid" "$t/home/home/ops"
 }
 
-# Create host I completely and start its sshd. Caller has set up the bridge (namespaced mode).
+# Create host I completely and start its sshd; safe to run for several hosts in parallel.
+# Caller has built the templates and (namespaced mode) the bridge.
 host_create() {
-  local i=$1 h name hd addr
-  h=h$i
-  name=$(ns_name "$slot" "$i")
-  hd=$(host_dir "$i")
-  addr=$(host_addr "$mode" "$slot" "$i")
-  [[ $mode == loopback ]] && name="dcf${slot}lo"
+  local i=$1 h=h$1 name hd addr
+  name=dcf${slot}h$i
+  [[ $mode == loopback ]] && name=dcf${slot}lo
+  hd=$D/host/h$i
+  host_addr_to addr "$mode" "$slot" "$i"
 
-  # Host files: the "disk" of the machine (overlay upper layers, homes) and its host key.
-  mkdir -p "$hd"/{etc,opt,var}/{upper,work}
-  cp -a "$D/template/etc/." "$hd/etc/upper/"
-  cp -a "$D/template/home" "$hd/home"
+  # Host files: the machine's "disk" (overlay layers, homes) and its host key.
+  cp -a "$D/host/template" "$hd"
   echo "$name" >"$hd/etc/upper/hostname"
   ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$hd/ssh_host_ed25519_key"
 
-  local netns_opt=() in_netns=no
+  local in_netns=no enter=()   # enter: command prefix that runs in the host's netns
   if [[ $mode == netns ]]; then
-    local veth
-    veth=$(veth_name "$slot" "$i")
+    local veth=dcf${slot}v$i
     journal netns "$name"
-    ip netns add "$name"
     journal veth "$veth"
-    ip link add "$veth" type veth peer name eth0 netns "$name"
-    ip link set "$veth" master "$(bridge_name "$slot")" up
+    ip -batch - <<EOF
+netns add $name
+link add $veth type veth peer name eth0 netns $name
+link set $veth master dcf${slot}br up
+EOF
     ip -n "$name" -batch - <<EOF
 addr add $addr/22 dev eth0
 link set lo up
 link set eth0 up
 EOF
-    netns_opt=(--net="/run/netns/$name")
+    enter=(nsenter --net="/run/netns/$name")
     in_netns=yes
   fi
 
   journal nsfile "$D/ns/$h.mnt"
   journal nsfile "$D/ns/$h.uts"
-  touch "$D/ns/$h.mnt" "$D/ns/$h.uts"
-  nsenter "${netns_opt[@]}" unshare --mount="$D/ns/$h.mnt" --uts="$D/ns/$h.uts" --propagation private \
+  : >"$D/ns/$h.mnt"
+  : >"$D/ns/$h.uts"
+  "${enter[@]}" unshare --mount="$D/ns/$h.mnt" --uts="$D/ns/$h.uts" --propagation private \
     bash "$FLEET_LIB/hostinit.sh" "$name" "$D" "$hd" "$in_netns"
 
   journal cgroup "$CG/$h"
-  mkdir -p "$CG/$h"
+  mkdir "$CG/$h"
   host_start_sshd "$i"
 }
 
-# nsenter arguments that put a process into host I's namespaces.
+# Sets array NSENTER_ARGS: the nsenter options that put a process into machine I's namespaces.
 host_nsenter_args() {
   local i=$1
-  if [[ $mode == netns ]]; then echo "--net=/run/netns/$(ns_name "$slot" "$i")"; fi
-  echo "--mount=$D/ns/h$i.mnt"
-  echo "--uts=$D/ns/h$i.uts"
+  NSENTER_ARGS=(--mount="$D/ns/h$i.mnt" --uts="$D/ns/h$i.uts")
+  if [[ $mode == netns ]]; then NSENTER_ARGS+=(--net="/run/netns/dcf${slot}h$i"); fi
 }
 
-# Start host I's sshd inside its cgroup and namespaces; does not wait for it to listen.
+# Start machine I's sshd inside its cgroup and namespaces; does not wait for it to listen.
 host_start_sshd() {
-  local i=$1 args pid
-  mapfile -t args < <(host_nsenter_args "$i")
+  local i=$1 pid log=$D/log/h$1.sshd.log
+  host_nsenter_args "$i"
+  # shellcheck disable=SC2094 # sshd -E and the redirection both append to the log
   (
     echo "$BASHPID" >"$CG/h$i/cgroup.procs"
-    exec setsid nsenter "${args[@]}" /usr/sbin/sshd -D -f "$D/sshd_config" \
-      -h "$(host_dir "$i")/ssh_host_ed25519_key" -E "$D/log/h$i.sshd.log"
-  ) </dev/null >>"$D/log/h$i.sshd.log" 2>&1 &
+    exec setsid nsenter "${NSENTER_ARGS[@]}" /usr/sbin/sshd -D -f "$D/sshd_config" \
+      -h "$D/host/h$i/ssh_host_ed25519_key" -E "$log"
+  ) </dev/null >>"$log" 2>&1 &
   pid=$!
   journal pid "$pid" "$(pid_start "$pid")"
-  echo "$pid" >"$(host_dir "$i")/sshd.pid"
+  echo "$pid" >"$D/host/h$i/sshd.pid"
 }
 
 # True once host I's sshd (recorded PID alive) has logged that it listens.
 host_listening() {
   local i=$1 pid
-  pid=$(cat "$(host_dir "$i")/sshd.pid" 2>/dev/null) || return 1
+  read -r pid 2>/dev/null <"$D/host/h$i/sshd.pid" || return 1
   [[ -d /proc/$pid ]] || return 1
   grep -q 'Server listening' "$D/log/h$i.sshd.log" 2>/dev/null
 }
