@@ -2,9 +2,16 @@
 
 #include <poll.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 namespace dci::transport {
+
+namespace {
+constexpr auto k_repoll = std::chrono::milliseconds(100);
+}  // namespace
 
 struct SessionIo::Shared {
   explicit Shared(const Executor& executor) : descriptor(executor) {}
@@ -16,7 +23,9 @@ struct SessionIo::Shared {
 
 SessionIo::SessionIo(Executor executor) : m_executor(std::move(executor)) {}
 
-SessionIo::~SessionIo() { detach(); }
+SessionIo::~SessionIo() {
+  detach();
+}
 
 void SessionIo::attach(int fd) {
   if (fd == m_fd) return;
@@ -46,13 +55,12 @@ void SessionIo::arm(bool write) {
   if (armed) return;
   armed = true;
   std::shared_ptr<Shared> shared = m_shared;
-  shared->descriptor.async_wait(
-      write ? asio::posix::stream_descriptor::wait_write
-            : asio::posix::stream_descriptor::wait_read,
-      [shared, write](const boost::system::error_code&) {
-        (write ? shared->write_armed : shared->read_armed) = false;
-        shared->waiters.wake_all();
-      });
+  shared->descriptor.async_wait(write ? asio::posix::stream_descriptor::wait_write
+                                      : asio::posix::stream_descriptor::wait_read,
+                                [shared, write](const boost::system::error_code&) {
+                                  (write ? shared->write_armed : shared->read_armed) = false;
+                                  shared->waiters.wake_all();
+                                });
 }
 
 Task<bool> SessionIo::wait(bool want_write, TimePoint deadline) {
@@ -64,7 +72,13 @@ Task<bool> SessionIo::wait(bool want_write, TimePoint deadline) {
   std::shared_ptr<Shared> shared = m_shared;  // survives a detach() while we wait
   arm(false);
   if (want_write) arm(true);
-  co_return co_await shared->waiters.wait(deadline);
+  // Never sleep longer than k_repoll: libssh may already hold buffered packets (read from the
+  // socket by another channel's call) that no readiness event will announce, so the caller gets
+  // to call libssh again at least this often. A woken or re-polled wait returns true; only the
+  // real deadline returns false.
+  const TimePoint repoll = std::chrono::steady_clock::now() + k_repoll;
+  if (co_await shared->waiters.wait(std::min(deadline, repoll))) co_return true;
+  co_return std::chrono::steady_clock::now() < deadline;
 }
 
 void SessionIo::wake_all() {
