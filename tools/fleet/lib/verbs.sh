@@ -100,7 +100,8 @@ cmd_start() {
   fi
   echo 0 >"$CG/h$fault_m/cgroup.freeze"
   host_nsenter_args "$fault_m"
-  nsenter "${NSENTER_ARGS[@]}" bash "$FLEET_LIB/hostboot.sh"
+  # Fed on stdin: inside the host /tmp is private, so a checkout under /tmp is not visible there.
+  nsenter "${NSENTER_ARGS[@]}" bash -s <"$FLEET_LIB/hostboot.sh"
   host_start_sshd "$fault_m"
   wait_listening "$fault_m" "$fault_m"
 }
