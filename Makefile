@@ -2,7 +2,7 @@
 BUILD ?= build
 CMAKE_FLAGS ?=
 
-.PHONY: deps configure build test demo demo-down bench fuzz clean
+.PHONY: deps configure build test demo demo-web demo-down bench fuzz clean
 
 deps:
 	bash tools/deps/install-deps.sh
@@ -20,6 +20,9 @@ test: deps build
 
 demo: deps build
 	bash tools/demo/demo.sh $(BUILD)
+
+demo-web: deps build
+	bash tools/demo/demo-web.sh $(BUILD)
 
 demo-down:
 	tools/fleet/fleet down --dir $(BUILD)/demo-fleet

@@ -3,8 +3,24 @@
 # on every host ("exec") and copying one file to every host ("copy").
 #
 #   bench/peers/bench.sh --dir FLEET_DIR [--reps 5] [--fanout 64] [--size 1048576]
-#                        [--tools "pdsh clush pssh ansible"] [--ops "exec copy"] [--out DIR]
-#                        [--tool-reps "ansible=1"]   (cap the repetitions of slow tools)
+#                        [--tools "dcinstall pdsh clush pssh ansible"] [--ops "exec chain copy"]
+#                        [--out DIR] [--tool-reps "ansible=1"]   (cap the repetitions of slow tools)
+#                        [--limit N]   (only the fleet's first N hosts)
+#                        [--chain-steps 10] [--dest DIR]   (see "chain" and "copy" below)
+#                        [--no-warmup]   (skip the untimed warm-up exec, e.g. on a fleet just used)
+#   bench/peers/bench.sh --summary OUT   (print OUT/summary.txt again from OUT/results.csv)
+#
+# Operations: "exec" runs `true` once per host; "chain" runs `true` STEPS times per host as STEPS
+# separate commands in sequence (a preflight): a tool with NAME_chain does it its own way
+# (dcinstall: STEPS channels over one connection per host), every other tool is invoked STEPS
+# times (NAME_exec; a host counts as ok only if all STEPS invocations succeeded on it); "copy"
+# copies a fresh random file to DEST/bench-NAME.bin on every host (DEST: --dest, default /tmp).
+# If DEST is also visible on this machine and shared by every host (e.g. /dev/shm on the fleet:
+# its hosts privatize only /tmp, /run, /etc, /opt, /var and the homes), every copy there is
+# checked against the payload's SHA-256 and removed after each run (100 MB x 200 hosts would not
+# fit in memory otherwise: all hosts then write one file).
+#
+# Exit status: 0; 3 if dcinstall (when benchmarked) lost a host or left a damaged copy in any run.
 #
 # Fairness: every tool gets the same hosts, the same fan-out (at most --fanout connections in
 # flight) and the same ssh_config (written to OUT/ssh_config: pinned key exchange, cipher, MAC,
@@ -21,7 +37,8 @@
 #   NAME_available                      exit 0 if the tool is installed
 #   NAME_exec HOSTS FANOUT LOG          run `true` on every host in file HOSTS
 #   NAME_copy HOSTS FANOUT SRC DEST LOG copy local file SRC to path DEST on every host
-#   NAME_ok   OP LOG                    print how many hosts succeeded (OP is exec or copy)
+#   NAME_ok   OP LOG                    print how many hosts succeeded (OP is exec, chain or copy)
+#   NAME_chain HOSTS FANOUT STEPS LOG   optional: STEPS commands in sequence on every host
 # and calling `bench_register NAME`. They may use BENCH_SSH_CONFIG (the pinned ssh_config),
 # BENCH_KEY, BENCH_KNOWN_HOSTS, BENCH_USER, BENCH_PORT, BENCH_N (host count), BENCH_OUT, and
 # BENCH_KEX / BENCH_CIPHER / BENCH_MAC / BENCH_HOSTKEY (the pinned algorithms, for tools that
@@ -66,19 +83,42 @@ server_usec() {
 run_one() {
   local tool=$1 op=$2 rep=$3 log t0 t1 c0u c0s s0 s1 ok
   log=$BENCH_OUT/logs/$tool.$op.$rep.log
+  local dest=$DEST/bench-$tool.bin k
   if [[ $op == copy ]]; then head -c "$SIZE" /dev/urandom >"$BENCH_OUT/payload.bin"; fi   # new content: no tool may skip
   children_ms; c0u=$CPU_USER_MS c0s=$CPU_SYS_MS
   server_usec; s0=$SERVER_USEC
   t0=$EPOCHREALTIME
-  if [[ $op == exec ]]; then
-    "${tool}_exec" "$BENCH_OUT/hosts" "$FANOUT" "$log" || true
-  else
-    "${tool}_copy" "$BENCH_OUT/hosts" "$FANOUT" "$BENCH_OUT/payload.bin" "/tmp/bench-$tool.bin" "$log" || true
-  fi
+  case $op in
+    exec) "${tool}_exec" "$BENCH_OUT/hosts" "$FANOUT" "$log" || true ;;
+    chain)
+      if declare -F "${tool}_chain" >/dev/null; then
+        "${tool}_chain" "$BENCH_OUT/hosts" "$FANOUT" "$STEPS" "$log" || true
+      else
+        for ((k = 1; k <= STEPS; k++)); do "${tool}_exec" "$BENCH_OUT/hosts" "$FANOUT" "$log.$k" || true; done
+      fi ;;
+    copy) "${tool}_copy" "$BENCH_OUT/hosts" "$FANOUT" "$BENCH_OUT/payload.bin" "$dest" "$log" || true ;;
+  esac
   t1=$EPOCHREALTIME
   server_usec; s1=$SERVER_USEC
   children_ms
-  ok=$("${tool}_ok" "$op" "$log")
+  if [[ $op == chain ]] && ! declare -F "${tool}_chain" >/dev/null; then
+    ok=$BENCH_N
+    for ((k = 1; k <= STEPS; k++)); do
+      local step_ok; step_ok=$("${tool}_ok" exec "$log.$k")
+      ((step_ok < ok)) && ok=$step_ok
+    done
+  else
+    ok=$("${tool}_ok" "$op" "$log")
+  fi
+  if [[ $op == copy && $SHARED_DEST == yes ]]; then
+    if [[ $tool == dcinstall ]] && ! cmp -s "$BENCH_OUT/payload.bin" "$dest"; then
+      echo "bench: dcinstall copy: $dest differs from the payload" >&2; DCI_BAD=1
+    fi
+    rm -f "$dest" "$DEST"/.bench-"$tool".bin.*
+  fi
+  if [[ $tool == dcinstall ]] && ((ok != BENCH_N)); then
+    echo "bench: dcinstall $op: only $ok/$BENCH_N hosts ok (see $log)" >&2; DCI_BAD=1
+  fi
   [[ $rep == warmup ]] && return 0
   awk -v tool="$tool" -v op="$op" -v n="$BENCH_N" -v f="$FANOUT" -v rep="$rep" -v t0="$t0" -v t1="$t1" \
     -v cu=$((CPU_USER_MS - c0u)) -v cs=$((CPU_SYS_MS - c0s)) -v s0="$s0" -v s1="$s1" -v ok="$ok" 'BEGIN {
@@ -100,15 +140,34 @@ summarize() {
           END { if (k) printf "%-9s %-5s %6d %6d %4d %10.2f %12.2f %12.2f %6d/%d\n", t, o, n, f, k, median(w, k), median(c, k), median(s, k), okmin, n }' \
           "$BENCH_OUT/results.csv"
       done
+      # dcinstall's medians over the best peer's (lowest median of the other tools).
+      awk -F, -v o="$op" '
+        function median(a, k,   i, j, x) { for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+          return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+        NR > 1 && $2 == o { n[$1]++; w[$1, n[$1]] = $6; c[$1, n[$1]] = $9 }
+        END {
+          if (!("dcinstall" in n)) exit
+          for (t in n) { k = n[t]; delete a; for (i = 1; i <= k; i++) a[i] = w[t, i]; mw[t] = median(a, k)
+                         delete a; for (i = 1; i <= k; i++) a[i] = c[t, i]; mc[t] = median(a, k) }
+          for (t in n) if (t != "dcinstall") {
+            if (bw == "" || mw[t] < bw) { bw = mw[t]; bwt = t }
+            if (bc == "" || mc[t] < bc) { bc = mc[t]; bct = t } }
+          if (bw != "") printf "%-9s %-5s wall %.2fx of %s, client CPU %.2fx of %s\n", "dcinstall", o,
+            (bw > 0 ? mw["dcinstall"] / bw : 0), bwt, (bc > 0 ? mc["dcinstall"] / bc : 0), bct }' "$BENCH_OUT/results.csv"
     done
   } | tee "$BENCH_OUT/summary.txt"
 }
 
 main() {
-  local dir="" reps=5 out="" tools="pdsh clush pssh ansible" ops="exec copy" caps=""
-  FANOUT=64 SIZE=1048576
+  local dir="" reps=5 out="" tools="pdsh clush pssh ansible" ops="exec copy" caps="" limit=0 warmup=yes
+  FANOUT=64 SIZE=1048576 STEPS=10 DEST=/tmp DCI_BAD=0
   while (($#)); do
     case $1 in
+      --summary)
+        BENCH_OUT=$2
+        read -ra TOOLS <<<"$(cut -d, -f1 "$BENCH_OUT/results.csv" | tail -n +2 | awk '!seen[$0]++' | paste -sd' ')"
+        read -ra OPS <<<"$(cut -d, -f2 "$BENCH_OUT/results.csv" | tail -n +2 | awk '!seen[$0]++' | paste -sd' ')"
+        summarize; return 0 ;;
       --dir) dir=$2; shift 2 ;;
       --reps) reps=$2; shift 2 ;;
       --fanout) FANOUT=$2; shift 2 ;;
@@ -117,6 +176,10 @@ main() {
       --ops) ops=$2; shift 2 ;;
       --out) out=$2; shift 2 ;;
       --tool-reps) caps=$2; shift 2 ;;
+      --limit) limit=$2; shift 2 ;;
+      --no-warmup) warmup=no; shift ;;
+      --chain-steps) STEPS=$2; shift 2 ;;
+      --dest) DEST=${2%/}; shift 2 ;;
       *) die "unknown option $1 (see the header of $0)" ;;
     esac
   done
@@ -126,6 +189,7 @@ main() {
   FLEET_CG=$(source "$dir/fleet.env"; echo "$CG")
   [[ -r $FLEET_CG/cpu.stat ]] || die "fleet cgroup $FLEET_CG has no cpu.stat"
   BENCH_N=$(wc -l <"$dir/hosts")
+  ((limit > 0 && limit < BENCH_N)) && BENCH_N=$limit
   BENCH_OUT=${out:-$PWD/bench-peers-$(date +%Y%m%d-%H%M%S)-n$BENCH_N}
   mkdir -p "$BENCH_OUT/logs"
   BENCH_OUT=$(cd "$BENCH_OUT" && pwd)
@@ -135,7 +199,15 @@ main() {
   BENCH_PORT=$(sed -n 's/^ssh_port: //p' "$dir/config-fragment.yaml")
   BENCH_SSH_CONFIG=$BENCH_OUT/ssh_config
   export BENCH_N BENCH_OUT BENCH_KEY BENCH_KNOWN_HOSTS BENCH_USER BENCH_PORT BENCH_SSH_CONFIG
-  cp "$dir/hosts" "$BENCH_OUT/hosts"
+  head -n "$BENCH_N" "$dir/hosts" >"$BENCH_OUT/hosts"
+  # DEST is shared when every host writes to this machine's own DEST (checked on the first host).
+  SHARED_DEST=no
+  if [[ -d $DEST && $DEST != /tmp ]]; then
+    local probe=$DEST/.bench-probe-$$
+    : >"$probe"
+    if ssh -F "$dir/ssh_config" "$(head -n1 "$BENCH_OUT/hosts")" test -e "$probe" 2>/dev/null; then SHARED_DEST=yes; fi
+    rm -f "$probe"
+  fi
   cat >"$BENCH_SSH_CONFIG" <<EOF
 # Pinned client settings shared by every benchmarked tool (bench/peers/bench.sh).
 Host *
@@ -180,7 +252,7 @@ EOF
 
   echo "tool,op,hosts,fanout,rep,wall_s,client_user_s,client_sys_s,client_cpu_s,server_cpu_s,ok,failed" >"$BENCH_OUT/results.csv"
   echo "bench: $BENCH_N hosts, fan-out $FANOUT, $reps reps, tools: ${TOOLS[*]}, ops: ${OPS[*]}, out: $BENCH_OUT" >&2
-  for t in "${TOOLS[@]}"; do run_one "$t" exec warmup; done
+  if [[ $warmup == yes ]]; then for t in "${TOOLS[@]}"; do run_one "$t" exec warmup; done; fi
   local -A cap=()
   local c
   for c in $caps; do cap[${c%%=*}]=${c#*=}; done
@@ -194,6 +266,7 @@ EOF
     done
   done
   summarize
+  if ((DCI_BAD)); then echo "bench: FAILED: dcinstall lost a host or damaged a copy (see above)" >&2; exit 3; fi
 }
 
 main "$@"

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/config_loading.h"
+#include "installer/config_loading.h"
 #include "transport/ssh/ssh_transport.h"
 
 namespace dci::cli {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/config_loading.h"
+#include "installer/config_loading.h"
 #include "genconf/genconf.h"
 
 namespace dci::cli {

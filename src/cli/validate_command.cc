@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/config_loading.h"
+#include "installer/config_loading.h"
 #include "config/cluster_config.h"
 
 namespace dci::cli {

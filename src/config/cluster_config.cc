@@ -66,6 +66,7 @@ ClusterConfig ClusterConfig::from_values(const ConfigValues& values, const Envir
   config.agent_failure_budget.value = std::stoll(budget.empty() ? "0" : budget);
 
   config.install_prereqs = values.get_bool("install_prereqs");
+  config.postflight_timeout_s = values.get_number("postflight_timeout_s");
   config.bootstrap_url = values.get_string("bootstrap_url");
   config.resolvers = values.get_list("resolvers");
   const std::string distribution = values.get_string("distribution");

@@ -63,6 +63,7 @@ struct ClusterConfig {
   SshSettings ssh;
   FailureBudget agent_failure_budget;
   bool install_prereqs = false;
+  double postflight_timeout_s = 900;
   std::string bootstrap_url;
   std::vector<std::string> resolvers;
   std::string distribution;  // "reference" or an expanded directory path

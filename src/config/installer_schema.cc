@@ -173,6 +173,15 @@ Schema installer_schema() {
   command_timeout.rule_doc = "a positive number";
   keys.push_back(command_timeout);
 
+  KeySpec postflight_timeout = with_default(
+      key("postflight_timeout_s", ValueType::Number,
+          "Seconds postflight keeps polling the health checks before it reports the hosts still "
+          "failing; also how long deploy waits for the masters' quorum before the agents start."),
+      "900");
+  postflight_timeout.check = check_positive;
+  postflight_timeout.rule_doc = "a positive number";
+  keys.push_back(postflight_timeout);
+
   keys.push_back(with_range(
       with_default(key("retries", ValueType::Integer,
                        "Retries of a step after a transient SSH failure (refused, reset, "

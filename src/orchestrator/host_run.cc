@@ -12,12 +12,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 transport::Task<transport::Outcome<transport::ExecResult>> HostRun::exec(
-    const std::string& step, const transport::ExecRequest& request) {
+    const std::string& step, const transport::ExecRequest& request, std::string* stdout_copy) {
   const std::string host_id = host().id();
   m_events.on_event(HostStepStarted{m_stage, host_id, host().role, step, request.command});
   const auto start = std::chrono::steady_clock::now();
-  transport::OutputSink sink = [this, &step, &host_id](transport::OutputStream stream,
-                                                       std::string_view chunk) {
+  transport::OutputSink sink = [this, &step, &host_id, stdout_copy](transport::OutputStream stream,
+                                                                    std::string_view chunk) {
+    if (stdout_copy && stream == transport::OutputStream::Stdout) stdout_copy->append(chunk);
     m_events.on_event(OutputChunk{m_stage, host_id, step, stream == transport::OutputStream::Stderr,
                                   std::string(chunk)});
   };

@@ -27,9 +27,11 @@ class HostRun {
   transport::Session& session() { return m_session; }
 
   // Runs `request` as step `step`. A non-zero exit is a result (the step failed, not the
-  // transport); the caller decides whether the host failed and says why with fail().
+  // transport); the caller decides whether the host failed and says why with fail(). When
+  // `stdout_copy` is given, the step's stdout is also appended there (it must outlive the call).
   transport::Task<transport::Outcome<transport::ExecResult>> exec(
-      const std::string& step, const transport::ExecRequest& request);
+      const std::string& step, const transport::ExecRequest& request,
+      std::string* stdout_copy = nullptr);
   transport::Task<transport::Outcome<transport::UploadResult>> upload(
       const std::string& step, const transport::UploadRequest& request);
 

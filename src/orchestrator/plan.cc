@@ -10,12 +10,35 @@ bool needs_retry(HostState state) {
          state == HostState::Interrupted || state == HostState::Running;
 }
 
+using RowsByHost = std::unordered_map<std::string, const HostStageStatus*>;
+
+RowsByHost by_host(const std::vector<HostStageStatus>& rows) {
+  RowsByHost map;
+  map.reserve(rows.size());
+  for (const auto& row : rows) map.emplace(row.host, &row);
+  return map;
+}
+
+bool succeeded_at(const HostStageStatus* row, const std::string& bundle_id) {
+  return row && row->state == HostState::Succeeded && !bundle_id.empty() &&
+         row->bundle_id == bundle_id;
+}
+
 PlannedHost plan_host(Stage stage, const ClusterHost& host, const PlanInputs& inputs,
-                      const HostStageStatus* recorded) {
+                      const HostStageStatus* recorded, const HostStageStatus* deployed) {
   PlannedHost planned{&host, true, "", ""};
-  if (stage == Stage::Deploy) {
-    const auto bundle = inputs.bundle_ids.find(host.role);
-    planned.bundle_id = bundle == inputs.bundle_ids.end() ? "" : bundle->second;
+  const auto bundle = inputs.bundle_ids.find(host.role);
+  planned.bundle_id = bundle == inputs.bundle_ids.end() ? "" : bundle->second;
+  if (stage == Stage::Preflight && succeeded_at(deployed, planned.bundle_id)) {
+    planned.has_work = false;
+    planned.reason = "installed at " + planned.bundle_id.substr(0, 12);
+    return planned;
+  }
+  if (stage != Stage::Deploy && inputs.skip_succeeded &&
+      succeeded_at(recorded, planned.bundle_id)) {
+    planned.has_work = false;
+    planned.reason = "passed at " + planned.bundle_id.substr(0, 12);
+    return planned;
   }
   if (inputs.retry_failed_only && (!recorded || !needs_retry(recorded->state))) {
     planned.has_work = false;
@@ -54,10 +77,20 @@ std::string_view stage_name(Stage stage) {
       return "deploy";
     case Stage::Postflight:
       return "postflight";
+    case Stage::ClusterCheck:
+      return "cluster-check";
     case Stage::Uninstall:
       return "uninstall";
   }
   return "?";
+}
+
+std::optional<Stage> stage_from_name(std::string_view name) {
+  for (Stage stage : {Stage::Preflight, Stage::Deploy, Stage::Postflight, Stage::ClusterCheck,
+                      Stage::Uninstall}) {
+    if (stage_name(stage) == name) return stage;
+  }
+  return std::nullopt;
 }
 
 int StagePlan::hosts_with_work() const {
@@ -75,23 +108,31 @@ int StagePlan::hosts_without_work() const {
 }
 
 StagePlan build_plan(Stage stage, const PlanInputs& inputs) {
-  std::unordered_map<std::string, const HostStageStatus*> recorded;
-  recorded.reserve(inputs.recorded.size());
-  for (const auto& row : inputs.recorded) recorded.emplace(row.host, &row);
+  const RowsByHost recorded = by_host(inputs.recorded);
+  const RowsByHost deployed = by_host(inputs.deployed);
 
   StagePlan plan;
   plan.stage = stage;
   if (stage == Stage::Deploy) {
     plan.phases = {{"masters", {}}, {"agents", {}}};
+  } else if (stage == Stage::ClusterCheck) {
+    plan.phases = {{"cluster", {}}};
   } else {
     plan.phases = {{"all", {}}};
   }
   for (const ClusterHost& host : inputs.config->hosts) {
-    const auto it = recorded.find(host.id());
+    if (stage == Stage::ClusterCheck &&
+        (host.role != Role::Master || !plan.phases[0].hosts.empty())) {
+      continue;
+    }
+    const std::string id = host.id();
+    const auto row = recorded.find(id);
+    const auto deploy_row = deployed.find(id);
     PlanPhase& phase =
         (stage == Stage::Deploy && host.role != Role::Master) ? plan.phases[1] : plan.phases[0];
-    phase.hosts.push_back(
-        plan_host(stage, host, inputs, it == recorded.end() ? nullptr : it->second));
+    phase.hosts.push_back(plan_host(stage, host, inputs,
+                                    row == recorded.end() ? nullptr : row->second,
+                                    deploy_row == deployed.end() ? nullptr : deploy_row->second));
   }
   return plan;
 }

@@ -4,6 +4,7 @@
 // touching any host; `dcinstall plan` prints it and the stages execute it.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,12 @@
 
 namespace dci {
 
-enum class Stage { Preflight, Deploy, Postflight, Uninstall };
-std::string_view stage_name(Stage stage);  // "preflight", "deploy", "postflight", "uninstall"
+// ClusterCheck runs after postflight, on one master: every master in one quorum, every agent
+// registered with its role.
+enum class Stage { Preflight, Deploy, Postflight, ClusterCheck, Uninstall };
+// "preflight", "deploy", "postflight", "cluster-check", "uninstall"
+std::string_view stage_name(Stage stage);
+std::optional<Stage> stage_from_name(std::string_view name);
 
 struct PlannedHost {
   const ClusterHost* host = nullptr;  // points into the ClusterConfig the plan was built from
@@ -42,12 +47,19 @@ struct PlanInputs {
   std::map<Role, std::string> bundle_ids;  // from genconf
   std::vector<HostStageStatus> recorded;   // the state store's rows for this stage
   bool retry_failed_only = false;          // --retry-failed: only hosts that failed
+  std::vector<HostStageStatus> deployed;   // preflight: the deploy rows
+  bool skip_succeeded = false;             // postflight, cluster-check: skip what passed at the
+                                           // current bundle (a re-run of `install`)
 };
 
-// Deploy: masters phase, then agents phase (agents and public agents together). A host whose
-// recorded deploy succeeded with the same bundle id has no work.
+// Every planned host carries its role's bundle id. Deploy: masters phase, then agents phase
+// (agents and public agents together); a host whose recorded deploy succeeded with the same
+// bundle id has no work. Preflight: a host already deployed at its bundle has no work (its checks
+// are for hosts about to be installed). Postflight and cluster-check with skip_succeeded: a host
+// whose row succeeded at the same bundle id has no work.
 // Preflight, postflight and uninstall: one phase of every host, except that --retry-failed
 // keeps only hosts whose recorded state is failed, cancelled or interrupted.
+// ClusterCheck: one phase ("cluster") with the first master.
 StagePlan build_plan(Stage stage, const PlanInputs& inputs);
 
 }  // namespace dci

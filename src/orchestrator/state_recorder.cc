@@ -46,11 +46,26 @@ void StateRecorder::on_event(const Event& event) {
     m_store.add_step(std::move(record));
   } else if (const auto* host = std::get_if<HostFinished>(&event)) {
     if (host->state == HostState::Skipped) return;
-    m_store.set_host_stage({host->host, std::string(role_name(host->role)), host->stage,
-                            host->state, host->bundle_id, host->error, m_run_id, now_ms()});
+    const std::string role(role_name(host->role));
+    m_store.set_host_stage({host->host, role, host->stage, host->state, host->bundle_id,
+                            host->error, m_run_id, now_ms()});
+    if (host->stage == "uninstall" && host->state == HostState::Succeeded) {
+      // Nothing is installed any more: the next deploy must not skip this host.
+      for (const char* stage : {"preflight", "deploy", "postflight", "cluster-check"}) {
+        m_store.set_host_stage(
+            {host->host, role, stage, HostState::Pending, "", "uninstalled", m_run_id, now_ms()});
+      }
+    }
   } else if (std::holds_alternative<StageFinished>(event)) {
-    m_store.flush();
+    flush();
+    return;
   }
+  if (std::chrono::steady_clock::now() - m_last_flush >= k_flush_interval) flush();
+}
+
+void StateRecorder::flush() {
+  m_store.flush();
+  m_last_flush = std::chrono::steady_clock::now();
 }
 
 }  // namespace dci

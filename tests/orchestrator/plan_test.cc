@@ -24,8 +24,12 @@ HostStageStatus row(const std::string& host, HostState state, const std::string&
 TEST(PlanTest, DeployPutsMastersFirstAndAgentsTogether) {
   const ClusterConfig config = cluster();
   const StagePlan plan = build_plan(
-      Stage::Deploy,
-      {&config, {{Role::Master, "m1"}, {Role::Agent, "a1"}, {Role::PublicAgent, "p1"}}, {}, false});
+      Stage::Deploy, {&config,
+                      {{Role::Master, "m1"}, {Role::Agent, "a1"}, {Role::PublicAgent, "p1"}},
+                      {},
+                      false,
+                      {},
+                      false});
   ASSERT_EQ(plan.phases.size(), 2u);
   EXPECT_EQ(plan.phases[0].name, "masters");
   EXPECT_EQ(plan.phases[0].hosts.size(), 3u);
@@ -37,8 +41,9 @@ TEST(PlanTest, DeployPutsMastersFirstAndAgentsTogether) {
 
 TEST(PlanTest, HostsAlreadyAtTheBundleHaveNoWorkAndChangedOnesDo) {
   const ClusterConfig config = cluster();
-  PlanInputs inputs{
-      &config, {{Role::Master, "m2"}, {Role::Agent, "a1"}, {Role::PublicAgent, "p1"}}, {}, false};
+  PlanInputs inputs{&config, {{Role::Master, "m2"}, {Role::Agent, "a1"}, {Role::PublicAgent, "p1"}},
+                    {},      false,
+                    {},      false};
   inputs.recorded = {row("10.0.0.1:22", HostState::Succeeded, "m1"),
                      row("10.0.1.1:22", HostState::Succeeded, "a1"),
                      row("10.0.1.2:22", HostState::Interrupted, "a1"),
@@ -55,7 +60,7 @@ TEST(PlanTest, HostsAlreadyAtTheBundleHaveNoWorkAndChangedOnesDo) {
 
 TEST(PlanTest, RetryFailedKeepsOnlyFailedCancelledOrInterruptedHosts) {
   const ClusterConfig config = cluster();
-  PlanInputs inputs{&config, {}, {}, true};
+  PlanInputs inputs{&config, {}, {}, true, {}, false};
   inputs.recorded = {row("10.0.0.1:22", HostState::Succeeded, ""),
                      row("10.0.1.1:22", HostState::Failed, ""),
                      row("10.0.1.2:22", HostState::Cancelled, "")};
@@ -64,6 +69,46 @@ TEST(PlanTest, RetryFailedKeepsOnlyFailedCancelledOrInterruptedHosts) {
   EXPECT_EQ(plan.hosts_with_work(), 2);
   EXPECT_EQ(plan.phases[0].hosts[0].reason, "not retried: succeeded");
   EXPECT_EQ(plan.phases[0].hosts[5].reason, "not retried: never ran");
+}
+
+TEST(PlanTest, PreflightSkipsHostsAlreadyInstalledAtTheirBundle) {
+  const ClusterConfig config = cluster();
+  PlanInputs inputs{&config, {{Role::Master, "m1"}, {Role::Agent, "a1"}}, {}, false, {}, false};
+  inputs.deployed = {row("10.0.0.1:22", HostState::Succeeded, "m1"),
+                     row("10.0.0.2:22", HostState::Succeeded, "m0"),
+                     row("10.0.1.1:22", HostState::Failed, "a1")};
+  const StagePlan plan = build_plan(Stage::Preflight, inputs);
+  EXPECT_FALSE(plan.phases[0].hosts[0].has_work);
+  EXPECT_EQ(plan.phases[0].hosts[0].reason, "installed at m1");
+  EXPECT_TRUE(plan.phases[0].hosts[1].has_work);  // another bundle: checked again
+  EXPECT_TRUE(plan.phases[0].hosts[3].has_work);  // its deploy failed
+  EXPECT_EQ(plan.hosts_with_work(), 5);
+}
+
+TEST(PlanTest, SkipSucceededSkipsPostflightRowsThatPassedAtTheCurrentBundle) {
+  const ClusterConfig config = cluster();
+  PlanInputs inputs{&config, {{Role::Master, "m1"}, {Role::Agent, "a1"}}, {}, false, {}, false};
+  inputs.recorded = {row("10.0.0.1:22", HostState::Succeeded, "m1"),
+                     row("10.0.1.1:22", HostState::Succeeded, "a0")};
+  EXPECT_EQ(build_plan(Stage::Postflight, inputs).hosts_with_work(), 6);  // explicit postflight
+  inputs.skip_succeeded = true;
+  const StagePlan plan = build_plan(Stage::Postflight, inputs);
+  EXPECT_FALSE(plan.phases[0].hosts[0].has_work);
+  EXPECT_EQ(plan.phases[0].hosts[0].reason, "passed at m1");
+  EXPECT_TRUE(plan.phases[0].hosts[3].has_work);  // passed at an older bundle
+  EXPECT_EQ(plan.hosts_with_work(), 5);
+}
+
+TEST(PlanTest, ClusterCheckRunsOnTheFirstMasterOnly) {
+  const ClusterConfig config = cluster();
+  const StagePlan plan =
+      build_plan(Stage::ClusterCheck, {&config, {{Role::Master, "m1"}}, {}, false, {}, false});
+  ASSERT_EQ(plan.phases.size(), 1u);
+  EXPECT_EQ(plan.phases[0].name, "cluster");
+  ASSERT_EQ(plan.phases[0].hosts.size(), 1u);
+  EXPECT_EQ(plan.phases[0].hosts[0].host->address, "10.0.0.1");
+  EXPECT_EQ(stage_from_name("cluster-check"), Stage::ClusterCheck);
+  EXPECT_EQ(stage_from_name("nope"), std::nullopt);
 }
 
 }  // namespace

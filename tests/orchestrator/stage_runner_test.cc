@@ -62,7 +62,7 @@ struct Harness {
   }
 
   void run(const ClusterConfig& config) {
-    const StagePlan plan = build_plan(Stage::Deploy, {&config, {}, {}, false});
+    const StagePlan plan = build_plan(Stage::Deploy, {&config, {}, {}, false, {}, false});
     StageRunner runner(transport, clock, sink, options);
     HostProgram program = [](HostRun& run) -> tr::Task<tr::Outcome<bool>> {
       tr::ExecRequest request;
@@ -150,7 +150,7 @@ TEST(StageRunnerTest, UnreachableHostIsAFailedHostNotAnAbort) {
 TEST(StageRunnerTest, HostsWithoutWorkAreSkippedWithTheirReason) {
   Harness harness;
   const ClusterConfig config = cluster(1, 2);
-  PlanInputs inputs{&config, {{Role::Master, "m"}, {Role::Agent, "a"}}, {}, false};
+  PlanInputs inputs{&config, {{Role::Master, "m"}, {Role::Agent, "a"}}, {}, false, {}, false};
   inputs.recorded = {{"10.1.0.1:22", "agent", "deploy", HostState::Succeeded, "a", "", 1, 1}};
   const StagePlan plan = build_plan(Stage::Deploy, inputs);
   StageRunner runner(harness.transport, harness.clock, harness.sink, harness.options);
@@ -170,7 +170,7 @@ TEST(StageRunnerTest, CancelStopsStartingHostsAndReportsTheRestCancelled) {
   Harness harness;
   harness.options.parallelism = 1;
   const ClusterConfig config = cluster(1, 4);
-  const StagePlan plan = build_plan(Stage::Deploy, {&config, {}, {}, false});
+  const StagePlan plan = build_plan(Stage::Deploy, {&config, {}, {}, false, {}, false});
   StageRunner runner(harness.transport, harness.clock, harness.sink, harness.options);
   int ran = 0;
   HostProgram program = [&](HostRun&) -> tr::Task<tr::Outcome<bool>> {

@@ -346,7 +346,9 @@ run_checks() {
   while IFS=$'\t' read -r name timeout run message; do
     [ -n "$name" ] || continue
     total=$((total + 1))
-    output=$(cd "$home" && timeout "$timeout" bash "$home/$run" <"$input" 2>&1)
+    # --foreground: the check stays in our process group, so a timeout of the whole command
+    # (command_timeout_s) kills the check and what it started too.
+    output=$(cd "$home" && timeout --foreground "$timeout" bash "$home/$run" <"$input" 2>&1)
     status=$?
     if [ "$status" -ne 0 ]; then
       failed=$((failed + 1))

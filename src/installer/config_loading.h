@@ -12,11 +12,11 @@
 #include "distribution/distribution.h"
 #include "util/result.h"
 
-namespace dci::cli {
+namespace dci {
 
 struct LoadedConfig {
   std::string path;
-  Schema schema;  // installer keys plus the distribution's parameters
+  Schema schema;            // installer keys plus the distribution's parameters
   ValidationResult result;  // config errors, then the distribution's (its manifest's) errors
   std::optional<Distribution> distribution;  // the one the config chooses, when it loaded
   Environment environment = Environment::from_process();
@@ -34,4 +34,4 @@ Schema command_schema();
 // is only for a file that cannot be read.
 Result<LoadedConfig> load_config(const std::string& path);
 
-}  // namespace dci::cli
+}  // namespace dci

@@ -1,11 +1,11 @@
-#include "cli/config_loading.h"
+#include "installer/config_loading.h"
 
 #include <filesystem>
 
 #include "config/raw_config.h"
 #include "distribution/distribution_loader.h"
 
-namespace dci::cli {
+namespace dci {
 
 Schema command_schema() {
   return load_distribution(DistributionChoice{}, "config.yaml", Environment::from_process()).schema;
@@ -31,4 +31,4 @@ Result<LoadedConfig> load_config(const std::string& path) {
   return loaded;
 }
 
-}  // namespace dci::cli
+}  // namespace dci

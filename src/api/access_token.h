@@ -1,0 +1,27 @@
+#pragma once
+// The access token of one `dcinstall web` process: 32 random bytes (OpenSSL RAND_bytes) as 43
+// url-safe base64 characters. Every /api/ request must carry it (cookie or Bearer header).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dci::api {
+
+// The cookie that carries the token after GET /?token=T.
+constexpr std::string_view k_token_cookie = "dcinstall_token";
+
+// A fresh random token. Throws std::runtime_error when the system has no entropy (the server
+// must not start with a guessable token).
+std::string generate_token();
+
+// Constant-time comparison (the length is not secret).
+bool tokens_equal(std::string_view a, std::string_view b);
+
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), if present.
+std::optional<std::string> cookie_value(std::string_view cookie_header, std::string_view name);
+
+// The token of "Bearer T" in an Authorization header, if it has that form.
+std::optional<std::string> bearer_token(std::string_view authorization_header);
+
+}  // namespace dci::api

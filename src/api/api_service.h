@@ -1,0 +1,74 @@
+#pragma once
+// The REST API of docs/http-api.md without the transport: requests in, responses out. Owns the
+// Installer (opened when the config file exists, or once PUT creates it), the status model, the
+// step log, the live event hub and the run controller. Authentication and the Origin check are
+// the server's (http_server.h); everything that reaches handle() is authorized.
+//
+// Single-threaded: on the io_context thread. Lifetime: stop() before the io_context stops.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/event_hub.h"
+#include "api/http_message.h"
+#include "api/run_controller.h"
+#include "api/status_model.h"
+#include "api/step_log.h"
+#include "installer/installer.h"
+#include "transport/asio.h"
+#include "util/result.h"
+
+namespace dci::api {
+
+class ApiService {
+ public:
+  ApiService(transport::Executor executor, InstallerOptions options);
+  ~ApiService();
+
+  // Opens the installer when the config file exists (an invalid config opens too). The Error is
+  // for a config or state file that cannot be read.
+  Status open();
+
+  // Answers one /api/v1/ request (not /api/v1/events, which the server streams from hub()).
+  transport::Task<ApiResponse> handle(const ApiRequest& request);
+
+  EventHub& hub() { return m_hub; }
+  StatusModel& model() { return m_model; }
+  bool running() const { return m_runs.running(); }
+  // Cancels a running run; `done` is called when no run is going any more.
+  void cancel_and_then(std::function<void()> done);
+  void stop();
+
+ private:
+  ApiResponse get_schema();
+  ApiResponse get_config();
+  ApiResponse validate_config(const ApiRequest& request);
+  ApiResponse put_config(const ApiRequest& request);
+  ApiResponse put_ssh_key(const ApiRequest& request);
+  transport::Task<ApiResponse> start_run(const ApiRequest& request);
+  ApiResponse get_status();
+  ApiResponse get_hosts(const ApiRequest& request);
+  ApiResponse get_logs(const ApiRequest& request);
+  ApiResponse get_support_bundle();
+
+  // The config file's text, or nullopt when it does not exist (the Error: unreadable).
+  Result<std::optional<std::string>> read_config_text() const;
+  // Writes the config and makes the installer (and the model) use it.
+  Status write_config(const std::string& text);
+  // Re-reads the config into the installer (opening it when needed) and rebuilds the model.
+  Status reload();
+  void rebuild_model();
+
+  transport::Executor m_executor;
+  InstallerOptions m_options;
+  std::unique_ptr<Installer> m_installer;
+  StatusModel m_model;
+  StepLog m_log;
+  EventHub m_hub;
+  RunController m_runs;
+  std::function<void()> m_when_idle;
+};
+
+}  // namespace dci::api

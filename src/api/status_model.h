@@ -1,0 +1,105 @@
+#pragma once
+// What GET /api/v1/status and /api/v1/hosts answer: every host's state in every stage, kept in
+// memory so a page of 50,000 hosts is a scan, not a query. Built from the config's hosts and the
+// state store's rows (reset()), then kept current by the event stream (on_event()).
+//
+// Stages preflight, deploy, postflight and uninstall hold every host of the config (pending until
+// a run reaches it); other stages (cluster-check) only the hosts that appear in them.
+// Single-threaded: used on the io_context thread, like the event stream.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "config/cluster_config.h"
+#include "orchestrator/events.h"
+#include "state/state_store.h"
+
+namespace dci::api {
+
+// GET /api/v1/hosts parameters. Empty strings match everything.
+struct HostQuery {
+  std::string stage;  // "" = the stage that ran last (preflight before any run)
+  std::string role;   // "master", "agent", "public_agent"
+  std::string state;  // one state name or several, comma-separated
+  std::string text;   // case-insensitive substring of the host, its step, last line or error
+  size_t offset = 0;
+  size_t limit = 100;
+};
+
+class StatusModel final : public EventSink {
+ public:
+  StatusModel();
+
+  // Forgets everything and loads `config`'s hosts (nullptr: no config yet) with the rows `store`
+  // recorded for them (nullptr: none).
+  void reset(const ClusterConfig* config, const StateStore* store);
+
+  void on_event(const Event& event) override;
+
+  // The run shown by status: set by whoever starts runs.
+  void set_run(std::optional<RunInfo> run, bool running);
+
+  // {"running", "run", "cluster", "stages"} (the caller adds "event_id").
+  nlohmann::json status_json() const;
+  // {"total", "hosts": [...]}: matching hosts, failed first, then by host (numbers in addresses
+  // compared as numbers). Unknown stage: total 0.
+  nlohmann::json hosts_json(const HostQuery& query) const;
+
+  // The coalesced live event of one host: {"type": "host", "stage", "host", "role", "state",
+  // "step", "last_line", "error", "bundle_id"}; null when the host is not in the stage.
+  nlohmann::json host_event_json(const std::string& stage, const std::string& host) const;
+
+  // The names of every known stage, in display order.
+  static const std::vector<std::string>& stage_names();
+
+ private:
+  struct HostIdentity {
+    std::string id;  // "address:port"
+    std::string address;
+    Role role = Role::Agent;
+  };
+  struct HostCell {
+    bool present = false;
+    HostState state = HostState::Pending;
+    std::optional<HostState> before_run;  // the state before this stage run reset it
+    std::string step;
+    std::string last_line;
+    std::string error;
+    std::string bundle_id;
+    int64_t updated_ms = 0;
+  };
+  struct StageView {
+    std::string state = "not_started";
+    std::string phase;
+    std::string summary;
+    double seconds = 0;
+    bool all_hosts = true;
+    std::chrono::steady_clock::time_point started;
+    std::vector<HostCell> cells;  // parallel to m_hosts
+  };
+
+  StageView& stage(const std::string& name);
+  HostCell* cell(const std::string& stage_name, const std::string& host);
+  void start_stage(const StageStarted& started);
+  void finish_host(const HostFinished& finished);
+  void finish_stage(const StageFinished& finished);
+  static std::string derived_state(const StageView& view);
+
+  std::string m_cluster_name;
+  std::vector<HostIdentity> m_hosts;
+  std::unordered_map<std::string, size_t> m_index;  // host id -> index in m_hosts
+  std::vector<size_t> m_order;                      // m_hosts indices sorted by host
+  std::map<std::string, StageView> m_stages;
+  std::string m_last_stage;
+  std::optional<RunInfo> m_run;
+  bool m_running = false;
+};
+
+}  // namespace dci::api

@@ -1,0 +1,230 @@
+// `dcinstall install | preflight | deploy | postflight | uninstall | plan`: the stages, with live
+// progress (bars on a TTY, JSON lines otherwise), Ctrl-C to stop, and exit codes 0 (success),
+// 1 (hosts failed), 2 (config or usage error), 130 (cancelled).
+
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/installer_options.h"
+#include "cli/progress_printer.h"
+
+namespace dci::cli {
+namespace {
+
+namespace asio = transport::asio;
+
+struct StageCommandOptions : InstallerCommandOptions {
+  bool retry_failed = false;
+  bool dry_run = false;
+  bool yes = false;
+};
+
+struct StageCommand {
+  const char* name;
+  const char* description;
+  std::vector<Stage> stages;
+};
+
+const std::vector<StageCommand>& stage_commands() {
+  static const std::vector<StageCommand> commands{
+      {"install",
+       "genconf, preflight, deploy, postflight and the cluster check, stopping at the first stage "
+       "that fails. Run it again after adding hosts: only new hosts get work.",
+       {Stage::Preflight, Stage::Deploy, Stage::Postflight, Stage::ClusterCheck}},
+      {"preflight",
+       "Run every host's role checks (requirements, ports, clock, tools) over SSH.",
+       {Stage::Preflight}},
+      {"deploy",
+       "Push each host its role bundle and install it: masters first, agents once the quorum is "
+       "healthy. Hosts already at their bundle are skipped.",
+       {Stage::Deploy}},
+      {"postflight",
+       "Poll every host's health checks until they pass (postflight_timeout_s), then check the "
+       "cluster: one quorum of masters, every agent registered.",
+       {Stage::Postflight, Stage::ClusterCheck}},
+      {"uninstall",
+       "Stop the services and remove every file the install created, on every host.",
+       {Stage::Uninstall}},
+  };
+  return commands;
+}
+
+std::string recorded_command(const StageCommand& command, const StageCommandOptions& options) {
+  return std::string(command.name) + (options.retry_failed ? " --retry-failed" : "");
+}
+
+// `dcinstall plan` and `--dry-run`: what each stage would do per host; nothing runs.
+int print_plans(Installer& installer, const std::vector<Stage>& stages, bool retry_failed,
+                bool skip_succeeded, bool json) {
+  nlohmann::json out = nlohmann::json::array();
+  for (Stage stage : stages) {
+    auto plan = installer.plan(stage, retry_failed, skip_succeeded);
+    if (!plan) {
+      std::cerr << "dcinstall: " << plan.error().to_string() << "\n";
+      return k_exit_usage;
+    }
+    nlohmann::json stage_json{{"stage", stage_name(stage)},
+                              {"hosts_with_work", plan->hosts_with_work()},
+                              {"hosts_without_work", plan->hosts_without_work()},
+                              {"phases", nlohmann::json::array()}};
+    if (!json) {
+      std::cout << stage_name(stage) << ": " << plan->hosts_with_work() << " with work, "
+                << plan->hosts_without_work() << " without\n";
+    }
+    for (const PlanPhase& phase : plan->phases) {
+      nlohmann::json hosts = nlohmann::json::array();
+      if (!json && plan->phases.size() > 1) std::cout << "  phase " << phase.name << "\n";
+      for (const PlannedHost& host : phase.hosts) {
+        hosts.push_back({{"host", host.host->id()},
+                         {"role", role_name(host.host->role)},
+                         {"has_work", host.has_work},
+                         {"bundle_id", host.bundle_id},
+                         {"reason", host.reason}});
+        if (json) continue;
+        char line[256];
+        std::snprintf(line, sizeof line, "    %s %-24s %-12s %-14s %s\n",
+                      host.has_work ? "run " : "skip", host.host->id().c_str(),
+                      std::string(role_name(host.host->role)).c_str(),
+                      host.bundle_id.substr(0, 12).c_str(), host.reason.c_str());
+        std::cout << line;
+      }
+      stage_json["phases"].push_back({{"name", phase.name}, {"hosts", hosts}});
+    }
+    out.push_back(stage_json);
+  }
+  if (json) std::cout << out.dump(2) << "\n";
+  return k_exit_ok;
+}
+
+bool confirm_uninstall(const Installer& installer, const StageCommandOptions& options) {
+  if (options.yes) return true;
+  const size_t hosts = installer.config().cluster().hosts.size();
+  if (!::isatty(STDIN_FILENO)) {
+    std::cerr << "dcinstall: uninstall removes the cluster from " << hosts
+              << " hosts; pass --yes to confirm (stdin is not a terminal)\n";
+    return false;
+  }
+  std::cerr << "Uninstall the cluster from " << hosts
+            << " hosts (stop its services, delete its files and data)? [y/N] ";
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+int run_stage_command(const StageCommand& command, const StageCommandOptions& options) {
+  asio::io_context io;
+  auto installer = open_installer(io.get_executor(), options, true);
+  if (!installer) return k_exit_usage;
+  const bool skip_succeeded = std::string(command.name) == "install";
+  if (options.dry_run) {
+    return print_plans(*installer, command.stages, options.retry_failed, skip_succeeded,
+                       options.json);
+  }
+  if (command.stages == std::vector<Stage>{Stage::Uninstall} &&
+      !confirm_uninstall(*installer, options)) {
+    return k_exit_usage;
+  }
+
+  ProgressPrinter printer(std::cout, ProgressPrinter::mode_for(options.json, STDOUT_FILENO));
+  // Ctrl-C once: stop starting hosts, let running steps end. Twice: leave now (a re-run resumes).
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  int interrupts = 0;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& error, int) {
+        if (error) return;
+        if (++interrupts > 1) std::_Exit(k_exit_cancelled);
+        std::cerr << "\ndcinstall: stopping: no new hosts start; running steps finish (Ctrl-C "
+                     "again to leave now; a re-run resumes)\n";
+        installer->cancel();
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+  asio::steady_timer ticker(io);
+  std::function<void(const boost::system::error_code&)> on_tick =
+      [&](const boost::system::error_code& error) {
+        if (error) return;
+        printer.tick();
+        ticker.expires_after(std::chrono::milliseconds(250));
+        ticker.async_wait(on_tick);
+      };
+  ticker.expires_after(std::chrono::milliseconds(250));
+  ticker.async_wait(on_tick);
+
+  RunOutcome outcome;
+  RunRequest request{recorded_command(command, options), command.stages, options.retry_failed,
+                     skip_succeeded};
+  asio::co_spawn(
+      io,
+      [&]() -> transport::Task<void> {
+        outcome = co_await installer->run(request, printer);
+        signals.cancel();
+        ticker.cancel();
+      },
+      [](std::exception_ptr error) {
+        if (error) std::rethrow_exception(error);
+      });
+  io.run();
+
+  if (!outcome.error.empty()) {
+    std::cerr << "dcinstall: " << outcome.error << "\n";
+    return k_exit_usage;
+  }
+  if (outcome.cancelled) return k_exit_cancelled;
+  if (!outcome.ok && !options.json) {
+    const StageFinished& failed = outcome.stages.back();
+    std::cerr << "dcinstall: " << command.name << " stopped: " << failed.stage
+              << " failed. See 'dcinstall status' and 'dcinstall logs --stage " << failed.stage
+              << "'; fix the hosts, then re-run with --retry-failed.\n";
+  }
+  return outcome.ok ? k_exit_ok : k_exit_failed;
+}
+
+}  // namespace
+
+void add_stage_commands(CLI::App& app, int& exit_code) {
+  for (const StageCommand& command : stage_commands()) {
+    auto options = std::make_shared<StageCommandOptions>();
+    CLI::App* sub = app.add_subcommand(
+        command.name, std::string(command.description) +
+                          "\nExit status: 0 success, 1 hosts failed, 2 config or usage error, "
+                          "130 cancelled.");
+    add_installer_options(*sub, *options, true);
+    sub->add_flag("--retry-failed", options->retry_failed,
+                  "Only the hosts whose last attempt failed, was cancelled or interrupted");
+    sub->add_flag("--dry-run", options->dry_run, "Print the plan per host; run nothing");
+    if (command.stages == std::vector<Stage>{Stage::Uninstall}) {
+      sub->add_flag("-y,--yes", options->yes, "Do not ask for confirmation");
+    }
+    sub->callback(
+        [&command, options, &exit_code] { exit_code = run_stage_command(command, *options); });
+  }
+
+  auto options = std::make_shared<StageCommandOptions>();
+  auto stage = std::make_shared<std::string>("install");
+  CLI::App* plan = app.add_subcommand(
+      "plan",
+      "Print what a command would do on each host (run or skip, bundle id, why); run "
+      "nothing. Exit status: 0, or 2 for a config error.");
+  add_installer_options(*plan, *options, false);
+  plan->add_option("stage", *stage, "install, preflight, deploy, postflight or uninstall")
+      ->capture_default_str();
+  plan->add_flag("--retry-failed", options->retry_failed, "As with --retry-failed");
+  plan->callback([options, stage, &exit_code] {
+    for (const StageCommand& command : stage_commands()) {
+      if (*stage != command.name) continue;
+      options->dry_run = true;
+      exit_code = run_stage_command(command, *options);
+      return;
+    }
+    std::cerr << "dcinstall: plan: unknown stage '" << *stage
+              << "' (install, preflight, deploy, postflight, uninstall)\n";
+    exit_code = k_exit_usage;
+  });
+}
+
+}  // namespace dci::cli

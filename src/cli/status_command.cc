@@ -1,0 +1,163 @@
+// `dcinstall status` and `dcinstall logs`: what the state file recorded (runs, host × stage
+// states, every step's output). They read <work-dir>/state.db only; no host is contacted.
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/installer_options.h"
+#include "state/sqlite_state_store.h"
+
+namespace dci::cli {
+namespace {
+
+constexpr const char* k_stages[] = {"preflight", "deploy", "postflight", "cluster-check",
+                                    "uninstall"};
+
+std::optional<SqliteStateStore> open_state(const std::string& work_dir) {
+  const std::string path = (std::filesystem::path(work_dir) / "state.db").string();
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "dcinstall: no state in " << path
+              << ": nothing has run yet with this --work-dir\n";
+    return std::nullopt;
+  }
+  auto state = SqliteStateStore::open(path);
+  if (!state) {
+    std::cerr << "dcinstall: " << state.error().to_string() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*state);
+}
+
+int run_status(const InstallerCommandOptions& options, size_t failed_shown) {
+  auto state = open_state(options.work_dir);
+  if (!state) return k_exit_usage;
+  nlohmann::json out{{"run", nullptr}, {"stages", nlohmann::json::object()}};
+  bool any_failed = false;
+  if (auto run = state->last_run()) {
+    out["run"] = {{"id", run->id},
+                  {"command", run->command},
+                  {"started_ms", run->started_ms},
+                  {"finished_ms", run->finished_ms ? nlohmann::json(*run->finished_ms) : nullptr},
+                  {"outcome", run->outcome.empty() ? "running" : run->outcome}};
+    if (!options.json) {
+      std::cout << "last run #" << run->id << ": " << run->command << ": "
+                << (run->outcome.empty() ? "running (or killed)" : run->outcome) << "\n";
+    }
+  }
+  for (const char* stage : k_stages) {
+    const auto rows = state->host_stages(stage);
+    if (rows.empty()) continue;
+    std::map<std::string, std::map<std::string, int>> counts;  // role -> state -> hosts
+    nlohmann::json failed = nlohmann::json::array();
+    for (const HostStageStatus& row : rows) {
+      ++counts[row.role][std::string(host_state_name(row.state))];
+      if (row.state == HostState::Failed || row.state == HostState::Interrupted) {
+        failed.push_back({{"host", row.host}, {"role", row.role}, {"error", row.error}});
+      }
+    }
+    any_failed = any_failed || !failed.empty();
+    out["stages"][stage] = {{"roles", counts}, {"failed", failed}};
+    if (options.json) continue;
+    std::cout << stage << ":\n";
+    for (const auto& [role, states] : counts) {
+      std::cout << "  " << role << ":";
+      for (const auto& [name, count] : states) std::cout << " " << count << " " << name;
+      std::cout << "\n";
+    }
+    for (size_t i = 0; i < failed.size() && i < failed_shown; ++i) {
+      std::cout << "  ✘ " << failed[i]["host"].get<std::string>() << " ("
+                << failed[i]["role"].get<std::string>()
+                << "): " << failed[i]["error"].get<std::string>() << "\n";
+    }
+    if (failed.size() > failed_shown) {
+      std::cout << "  ... and " << failed.size() - failed_shown << " more failed (--all)\n";
+    }
+  }
+  if (options.json) std::cout << out.dump(2) << "\n";
+  return any_failed ? k_exit_failed : k_exit_ok;
+}
+
+struct LogsOptions {
+  std::string host;
+  std::string stage;
+  bool follow = false;
+};
+
+void print_step(const StepRecord& step) {
+  std::cout << "== " << step.host << " " << step.stage << " / " << step.step;
+  if (step.exit_code) std::cout << " (exit " << *step.exit_code << ")";
+  if (!step.error.empty()) std::cout << ": " << step.error;
+  std::cout << "\n$ " << step.command << "\n" << step.output;
+  if (!step.output.empty() && step.output.back() != '\n') std::cout << "\n";
+  if (step.output_truncated) std::cout << "[output truncated at the state file's cap]\n";
+}
+
+int run_logs(const InstallerCommandOptions& options, const LogsOptions& logs) {
+  auto state = open_state(options.work_dir);
+  if (!state) return k_exit_usage;
+  StepFilter filter{logs.host, logs.stage, std::nullopt};
+  size_t seen = 0;
+  for (;;) {
+    const auto steps = state->steps(filter);
+    for (size_t i = seen; i < steps.size(); ++i) {
+      if (options.json) {
+        std::cout << nlohmann::json{{"run_id", steps[i].run_id},
+                                    {"host", steps[i].host},
+                                    {"stage", steps[i].stage},
+                                    {"step", steps[i].step},
+                                    {"command", steps[i].command},
+                                    {"exit_code", steps[i].exit_code
+                                                      ? nlohmann::json(*steps[i].exit_code)
+                                                      : nullptr},
+                                    {"error", steps[i].error},
+                                    {"output", steps[i].output}}
+                         .dump()
+                  << "\n";
+      } else {
+        print_step(steps[i]);
+      }
+    }
+    std::cout << std::flush;
+    seen = std::max(seen, steps.size());
+    if (!logs.follow) break;
+    // Steps land in the state file when they finish (flushed at least every 250 ms).
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+void add_status_commands(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<InstallerCommandOptions>();
+  auto all = std::make_shared<bool>(false);
+  CLI::App* status = app.add_subcommand(
+      "status",
+      "The last run and, per stage, host counts by state and the failed hosts with "
+      "their reason. Exit status: 0, 1 when hosts failed, 2 when nothing ran yet.");
+  add_installer_options(*status, *options, false);
+  status->add_flag("--all", *all, "List every failed host (default: the first 20 per stage)");
+  status->callback(
+      [options, all, &exit_code] { exit_code = run_status(*options, *all ? SIZE_MAX : 20); });
+
+  auto log_options = std::make_shared<InstallerCommandOptions>();
+  auto logs = std::make_shared<LogsOptions>();
+  CLI::App* logs_command = app.add_subcommand(
+      "logs", "The recorded output of every step, oldest first: command, exit code, output.");
+  add_installer_options(*logs_command, *log_options, false);
+  logs_command->add_option("--host", logs->host, "Only this host (address:port, as in status)");
+  logs_command->add_option(
+      "--stage", logs->stage,
+      "Only this stage: preflight, deploy, postflight, cluster-check, uninstall");
+  logs_command->add_flag("-f,--follow", logs->follow, "Keep printing steps as they finish");
+  logs_command->callback(
+      [log_options, logs, &exit_code] { exit_code = run_logs(*log_options, *logs); });
+}
+
+}  // namespace dci::cli

@@ -1,0 +1,236 @@
+#include "installer/installer.h"
+
+#include <sys/resource.h>
+
+#include <filesystem>
+#include <set>
+
+#include "installer/stage_programs.h"
+#include "orchestrator/stage_runner.h"
+#include "orchestrator/state_recorder.h"
+#include "transport/session_pool.h"
+#include "transport/ssh/ssh_transport.h"
+
+namespace dci {
+namespace {
+
+// Sends every event to the state recorder, then to the caller's sink.
+class BothSinks final : public EventSink {
+ public:
+  BothSinks(EventSink& first, EventSink& second) : m_first(first), m_second(second) {}
+  void on_event(const Event& event) override {
+    m_first.on_event(event);
+    m_second.on_event(event);
+  }
+
+ private:
+  EventSink& m_first;
+  EventSink& m_second;
+};
+
+// Raises the open-file limit to its hard maximum (one descriptor per connected host) and
+// returns how many connections may stay open between stages.
+size_t pool_capacity() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 512;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  constexpr rlim_t k_reserved = 256;  // state file, logs, the web server's clients
+  return limit.rlim_cur > 2 * k_reserved ? static_cast<size_t>(limit.rlim_cur - k_reserved) : 256;
+}
+
+std::string run_outcome_name(const RunOutcome& outcome) {
+  if (outcome.cancelled) return "cancelled";
+  return outcome.ok ? "succeeded" : "failed";
+}
+
+// The "<role> <address>" lines the cluster check verifies: every host whose postflight passed.
+std::string passed_postflight(const ClusterConfig& config, const StateStore& state) {
+  std::set<std::string> passed;
+  for (const HostStageStatus& row : state.host_stages("postflight")) {
+    if (row.state == HostState::Succeeded) passed.insert(row.host);
+  }
+  std::string lines;
+  for (const ClusterHost& host : config.hosts) {
+    if (passed.count(host.id()))
+      lines += std::string(role_name(host.role)) + " " + host.address + "\n";
+  }
+  return lines;
+}
+
+}  // namespace
+
+Installer::Installer(transport::Executor executor, InstallerOptions options)
+    : m_executor(std::move(executor)), m_options(std::move(options)) {}
+
+Installer::~Installer() = default;
+
+Result<std::unique_ptr<Installer>> Installer::open(transport::Executor executor,
+                                                   InstallerOptions options) {
+  std::unique_ptr<Installer> installer(new Installer(std::move(executor), std::move(options)));
+  if (auto loaded = installer->reload_config(); !loaded) return loaded.error();
+  std::error_code error;
+  std::filesystem::create_directories(installer->m_options.work_dir, error);
+  if (error) {
+    return Error{"cannot create the work dir " + installer->m_options.work_dir + ": " +
+                 error.message()};
+  }
+  auto state = SqliteStateStore::open(installer->state_path());
+  if (!state) return state.error();
+  installer->m_state = std::make_unique<SqliteStateStore>(std::move(*state));
+  return installer;
+}
+
+std::string Installer::state_path() const {
+  return (std::filesystem::path(m_options.work_dir) / "state.db").string();
+}
+
+Status Installer::reload_config() {
+  if (m_running) return Error{"a run is going; the config is reloaded when it ends"};
+  auto loaded = load_config(m_options.config_path);
+  if (!loaded) return loaded.error();
+  m_config = std::move(*loaded);
+  return Ok{};
+}
+
+Result<GenconfResult> Installer::generate() const {
+  if (!m_config.result.valid() || !m_config.distribution) {
+    return Error{"the config " + m_config.path + " has " +
+                 std::to_string(m_config.result.errors.size()) +
+                 " error(s); run 'dcinstall validate -c " + m_config.path + "'"};
+  }
+  GenconfOptions options;
+  options.output_dir = m_options.work_dir;
+  return run_genconf(m_config.cluster(), m_config.schema, *m_config.distribution, m_config.path,
+                     options);
+}
+
+Result<StagePlan> Installer::plan(Stage stage, bool retry_failed, bool skip_succeeded) {
+  auto generated = generate();
+  if (!generated) return generated.error();
+  m_cluster = m_config.cluster();
+  return plan_stage(stage, retry_failed, skip_succeeded, *generated);
+}
+
+StagePlan Installer::plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
+                                const GenconfResult& generated) const {
+  PlanInputs inputs;
+  inputs.config = &m_cluster;
+  for (const RoleBundle& bundle : generated.bundles)
+    inputs.bundle_ids[bundle.role] = bundle.bundle.id;
+  inputs.recorded = m_state->host_stages(std::string(stage_name(stage)));
+  if (stage == Stage::Preflight) inputs.deployed = m_state->host_stages("deploy");
+  inputs.retry_failed_only = retry_failed;
+  inputs.skip_succeeded = skip_succeeded;
+  return build_plan(stage, inputs);
+}
+
+void Installer::cancel() {
+  if (!m_running) return;
+  m_cancel_requested = true;
+  if (m_current_runner) m_current_runner->cancel();
+}
+
+transport::Task<RunOutcome> Installer::run(RunRequest request, EventSink& sink) {
+  RunOutcome outcome;
+  if (m_running) {
+    outcome.error = "a run is already going";
+    co_return outcome;
+  }
+  m_running = true;
+  m_cancel_requested = false;
+  outcome = co_await run_stages(request, sink);
+  m_running = false;
+  m_current_runner = nullptr;
+  co_return outcome;
+}
+
+transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, EventSink& sink) {
+  RunOutcome outcome;
+  auto generated = generate();
+  if (!generated) {
+    outcome.error = generated.error().to_string();
+    co_return outcome;
+  }
+  m_cluster = m_config.cluster();
+  auto run_id = m_state->begin_run(request.command);
+  if (!run_id) {
+    outcome.error = run_id.error().to_string();
+    co_return outcome;
+  }
+  outcome.run_id = *run_id;
+
+  StageFiles files;
+  auto script = transport::UploadSource::from_file(generated->serve_dir + "/install.sh");
+  if (!script) {
+    outcome.error = script.error().to_string();
+    co_return outcome;
+  }
+  files.install_script = *script;
+  for (const RoleBundle& bundle : generated->bundles) {
+    auto source = transport::UploadSource::from_file(bundle.bundle.path);
+    if (!source) {
+      outcome.error = source.error().to_string();
+      co_return outcome;
+    }
+    files.bundles[bundle.role] = *source;
+    files.bundle_file_names[bundle.role] = bundle.bundle.file_name;
+  }
+
+  transport::SshTransportOptions ssh_options;
+  ssh_options.use_ssh_config = m_options.use_ssh_config;
+  ssh_options.warn = m_options.warn;
+  auto ssh = transport::SshTransport::create(m_executor, m_cluster.ssh, ssh_options);
+  if (!ssh) {
+    outcome.error = ssh.error().to_string();
+    co_return outcome;
+  }
+  transport::SessionPool pool(**ssh, pool_capacity());
+  transport::SteadyClock clock;
+  StateRecorder recorder(*m_state);
+  BothSinks events(recorder, sink);
+
+  StageRunnerOptions runner_options;
+  runner_options.parallelism = static_cast<size_t>(
+      m_options.parallelism > 0 ? m_options.parallelism : m_cluster.ssh.parallelism);
+  runner_options.retry.retries = m_cluster.ssh.retries;
+  runner_options.agent_failure_budget = m_cluster.agent_failure_budget;
+
+  StageSettings settings;
+  settings.postflight_timeout_s = m_cluster.postflight_timeout_s;
+  outcome.ok = true;
+  bool postflight_had_work = false;
+  for (Stage stage : request.stages) {
+    if (m_cancel_requested) break;
+    bool skip_succeeded = request.skip_succeeded;
+    if (stage == Stage::ClusterCheck) {
+      settings.cluster_hosts = passed_postflight(m_cluster, *m_state);
+      skip_succeeded = skip_succeeded && !postflight_had_work;
+    }
+    const StagePlan plan = plan_stage(stage, request.retry_failed, skip_succeeded, *generated);
+    if (stage == Stage::Postflight) postflight_had_work = plan.hosts_with_work() > 0;
+    const HostProgram program = stage_program(stage, files, settings);
+    StageRunner runner(pool, clock, events, runner_options);
+    m_current_runner = &runner;
+    if (m_cancel_requested) runner.cancel();
+    StageFinished finished = co_await runner.run(plan, outcome.run_id, program);
+    m_current_runner = nullptr;
+    const bool stage_ok = finished.ok;
+    outcome.stages.push_back(std::move(finished));
+    if (!stage_ok) {
+      outcome.ok = false;
+      break;
+    }
+  }
+  co_await pool.close_all();
+  outcome.cancelled = m_cancel_requested;
+  if (outcome.cancelled) outcome.ok = false;
+  m_state->flush();
+  m_state->finish_run(outcome.run_id, run_outcome_name(outcome));
+  co_return outcome;
+}
+
+}  // namespace dci

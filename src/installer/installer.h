@@ -1,0 +1,108 @@
+#pragma once
+// The installer as a service: one config, one work dir, one state file, and the stages run over
+// SSH. The CLI commands and the HTTP API both drive this class, so they behave the same.
+//
+//   auto installer = Installer::open(io.get_executor(), options);   // loads + validates config
+//   co_await installer->run({"deploy", {Stage::Deploy}}, sink);     // genconf, then the stage
+//
+// Work dir (default "genconf"): serve/ and expanded-config.yaml from genconf, state.db (SQLite).
+// Every run is recorded in the state store; its events go to the StateRecorder and to the
+// caller's sink. Connections are kept open across the stages of one run (one per host) and
+// closed when the run ends.
+//
+// Threading: everything runs on the io_context thread of `executor`; cancel() too (post to it
+// from a signal handler or another thread). One run at a time (running() says whether one is).
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "genconf/genconf.h"
+#include "installer/config_loading.h"
+#include "orchestrator/events.h"
+#include "orchestrator/plan.h"
+#include "state/sqlite_state_store.h"
+#include "transport/asio.h"
+#include "util/result.h"
+
+namespace dci {
+
+class StageRunner;
+
+struct InstallerOptions {
+  std::string config_path = "config.yaml";
+  std::string work_dir = "genconf";
+  bool use_ssh_config = true;                    // honour ~/.ssh/config and /etc/ssh/ssh_config
+  int parallelism = 0;                           // 0: the config's ssh_parallelism
+  std::function<void(const std::string&)> warn;  // one-line warnings; default: none
+};
+
+struct RunRequest {
+  std::string command;        // recorded as the run's command, e.g. "deploy --retry-failed"
+  std::vector<Stage> stages;  // in order; the run stops after the first stage that fails
+  bool retry_failed = false;  // only hosts whose recorded state is failed/cancelled/interrupted
+  // Postflight and the cluster check skip hosts that passed at their current bundle (`install`
+  // run again: nothing changed, nothing is touched). The cluster check still runs when any
+  // host had postflight work.
+  bool skip_succeeded = false;
+};
+
+struct RunOutcome {
+  bool ok = false;
+  bool cancelled = false;
+  std::string error;  // a problem before any host was touched (invalid config, genconf, state)
+  std::vector<StageFinished> stages;  // the stages that ran, in order
+  int64_t run_id = 0;
+};
+
+class Installer {
+ public:
+  // Loads and validates the config and opens the state store. The Error is for an unreadable
+  // config file or state file; an invalid config loads (config().result has the errors) and
+  // every run refuses to start until reload_config() makes it valid.
+  static Result<std::unique_ptr<Installer>> open(transport::Executor executor,
+                                                 InstallerOptions options);
+  ~Installer();
+
+  const LoadedConfig& config() const { return m_config; }
+  const InstallerOptions& options() const { return m_options; }
+  StateStore& state() { return *m_state; }
+  std::string state_path() const;  // <work_dir>/state.db
+
+  // Re-reads the config file (after an edit); refused while a run is going.
+  Status reload_config();
+
+  // What a stage would do now: this config's bundle ids (genconf writes the work dir; no host
+  // is touched) and the recorded state decide which hosts have work. Errors: invalid config,
+  // genconf failure. The plan points into the installer's config: it is valid until the next
+  // plan(), run() or reload_config().
+  Result<StagePlan> plan(Stage stage, bool retry_failed, bool skip_succeeded = false);
+
+  // Runs genconf, then the stages. Never throws; problems before any host is touched are in
+  // RunOutcome::error. Precondition: !running().
+  transport::Task<RunOutcome> run(RunRequest request, EventSink& sink);
+
+  bool running() const { return m_running; }
+  // Stops starting hosts; running steps end. No-op when nothing runs.
+  void cancel();
+
+ private:
+  Installer(transport::Executor executor, InstallerOptions options);
+  Result<GenconfResult> generate() const;
+  StagePlan plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
+                       const GenconfResult& generated) const;
+  transport::Task<RunOutcome> run_stages(const RunRequest& request, EventSink& sink);
+
+  transport::Executor m_executor;
+  InstallerOptions m_options;
+  LoadedConfig m_config;
+  ClusterConfig m_cluster;  // m_config's, as of the last plan() or run()
+  std::unique_ptr<SqliteStateStore> m_state;
+  bool m_running = false;
+  bool m_cancel_requested = false;
+  StageRunner* m_current_runner = nullptr;  // the running stage's runner, for cancel()
+};
+
+}  // namespace dci

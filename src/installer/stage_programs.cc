@@ -1,0 +1,218 @@
+#include "installer/stage_programs.h"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "transport/remote_command.h"
+#include "util/strings.h"
+
+namespace dci {
+namespace {
+
+using transport::ExecRequest;
+using transport::Outcome;
+using transport::shell_quote;
+using transport::Task;
+
+const std::string k_script_name = "install.sh";
+
+std::string remote_path(const std::string& name) {
+  return std::string(k_remote_dir) + "/" + name;
+}
+
+std::string install_sh() {
+  return "bash " + shell_quote(remote_path(k_script_name));
+}
+
+// install.sh's common options for this host: the pushed bundle and the host's own address.
+std::string bundle_options(const HostRun& run, const StageFiles& files) {
+  const ClusterHost& host = run.host();
+  return " --bundle " + shell_quote(remote_path(files.bundle_file_names.at(host.role))) +
+         " --address " + shell_quote(host.address) + " " + std::string(role_name(host.role));
+}
+
+// The lines of `output` that install.sh prints for failed checks ("FAILED name: message"),
+// joined; else its last non-empty line.
+std::string failure_reason(const std::string& output, const std::string& fallback) {
+  std::vector<std::string> failed;
+  std::string last;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("FAILED ", 0) == 0) failed.push_back(line.substr(7));
+    if (!trim(line).empty()) last = line;
+  }
+  if (!failed.empty()) return join(failed, "; ");
+  return last.empty() ? fallback : fallback + ": " + last;
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Uploads install.sh and the host role's bundle unless the host holds them already.
+Task<Outcome<bool>> put_files(HostRun& run, const StageFiles& files, bool with_bundle) {
+  struct Wanted {
+    std::string name;
+    std::shared_ptr<const transport::UploadSource> source;
+    unsigned mode;
+  };
+  std::vector<Wanted> wanted{{k_script_name, files.install_script, 0700}};
+  if (with_bundle) {
+    const Role role = run.host().role;
+    wanted.push_back({files.bundle_file_names.at(role), files.bundles.at(role), 0600});
+  }
+  std::string names;
+  for (const Wanted& file : wanted) names += " " + shell_quote(file.name);
+  ExecRequest check{"mkdir -p -m 0700 " + std::string(k_remote_dir) + " && cd " +
+                        std::string(k_remote_dir) + " && { sha256sum --" + names +
+                        " 2>/dev/null; true; }",
+                    std::nullopt, std::nullopt, std::nullopt};
+  std::string present;
+  auto checked = co_await run.exec("check files", check, &present);
+  if (!checked) co_return checked.error();
+  if (!checked->success()) {
+    run.fail("cannot create " + std::string(k_remote_dir) + " (" + checked->describe() + ")");
+    co_return false;
+  }
+  for (const Wanted& file : wanted) {
+    if (present.find(file.source->sha256_hex() + "  " + file.name) != std::string::npos) continue;
+    transport::UploadRequest upload{file.source, remote_path(file.name), file.mode, std::nullopt,
+                                    std::nullopt};
+    const std::string step = "upload " + file.name;
+    auto uploaded = co_await run.upload(step, upload);
+    if (!uploaded) co_return uploaded.error();
+  }
+  co_return true;
+}
+
+// Runs `command` as `step`; a non-zero exit fails the host with install.sh's reasons.
+Task<Outcome<bool>> run_checked(HostRun& run, const std::string& step, ExecRequest request,
+                                const std::string& what_failed) {
+  std::string output;
+  auto result = co_await run.exec(step, request, &output);
+  if (!result) co_return result.error();
+  if (!result->success()) {
+    run.fail(failure_reason(output, what_failed + " (" + result->describe() + ")"));
+    co_return false;
+  }
+  co_return true;
+}
+
+// Clock offset and the tools install.sh needs, before anything else runs.
+Task<Outcome<bool>> check_host_facts(HostRun& run, const StageSettings& settings) {
+  ExecRequest facts{
+      "date +%s.%N; uname -sr; for tool in bash tar zstd gzip sha256sum flock awk "
+      "sed timeout; do command -v \"$tool\" >/dev/null || echo \"missing $tool\"; "
+      "done",
+      std::nullopt, std::nullopt, false};
+  const double before = now_seconds();
+  std::string output;
+  auto result = co_await run.exec("host facts", facts, &output);
+  if (!result) co_return result.error();
+  const double after = now_seconds();
+  std::vector<std::string> problems;
+  std::istringstream lines(output);
+  std::string clock_line;
+  std::getline(lines, clock_line);
+  char* end = nullptr;
+  const double remote = std::strtod(clock_line.c_str(), &end);
+  if (end == clock_line.c_str()) {
+    problems.push_back("cannot read the host's clock ('date' printed '" + clock_line + "')");
+  } else {
+    const double offset = remote - (before + after) / 2;
+    if (std::fabs(offset) > settings.max_clock_offset_s + (after - before) / 2) {
+      char text[96];
+      std::snprintf(text, sizeof text,
+                    "clock is %+.1f s off the bootstrap machine (at most %.0f s)", offset,
+                    settings.max_clock_offset_s);
+      problems.push_back(text);
+    }
+  }
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("missing ", 0) == 0)
+      problems.push_back("'" + line.substr(8) + "' is not installed");
+  }
+  if (!problems.empty()) {
+    run.fail(join(problems, "; "));
+    co_return false;
+  }
+  co_return true;
+}
+
+Task<Outcome<bool>> preflight(HostRun& run, const StageFiles& files,
+                              const StageSettings& settings) {
+  auto facts = co_await check_host_facts(run, settings);
+  if (!facts || !*facts) co_return facts;
+  auto put = co_await put_files(run, files, true);
+  if (!put || !*put) co_return put;
+  ExecRequest checks{install_sh() + " --preflight-only" + bundle_options(run, files), std::nullopt,
+                     std::nullopt, std::nullopt};
+  co_return co_await run_checked(run, "checks", checks, "preflight checks failed");
+}
+
+// Polls install.sh `mode` every 2 s until it passes or `timeout_s` passes, in one remote command
+// whose output shows each attempt (what is still failing). `input` is fed to every attempt.
+ExecRequest poll_request(const std::string& mode, double timeout_s,
+                         std::optional<std::string> input) {
+  const std::string seconds = transport::format_seconds(timeout_s);
+  std::string command = "input=$(cat); end=$(( $(date +%s) + " +
+                        std::to_string(static_cast<long>(timeout_s)) +
+                        " )); until printf '%s\\n' \"$input\" | " + install_sh() + " " + mode +
+                        "; do [ \"$(date +%s)\" -lt \"$end\" ] || { echo 'still failing after " +
+                        seconds + " s'; exit 1; }; sleep 2; done";
+  return {command, input ? std::move(input) : std::string(), timeout_s + 60, std::nullopt};
+}
+
+Task<Outcome<bool>> deploy(HostRun& run, const StageFiles& files, const StageSettings& settings) {
+  auto put = co_await put_files(run, files, true);
+  if (!put || !*put) co_return put;
+  ExecRequest install{install_sh() + bundle_options(run, files), std::nullopt, std::nullopt,
+                      std::nullopt};
+  auto installed = co_await run_checked(run, "install", install, "install.sh failed");
+  if (!installed || !*installed || run.host().role != Role::Master) co_return installed;
+  // Agents start only once the masters answer: wait for this master's member to be healthy,
+  // which needs a quorum of the others.
+  ExecRequest healthy = poll_request("--health", settings.postflight_timeout_s, std::nullopt);
+  co_return co_await run_checked(run, "wait for quorum", healthy,
+                                 "the master did not become healthy");
+}
+
+Task<Outcome<bool>> postflight(HostRun& run, const StageSettings& settings) {
+  ExecRequest healthy = poll_request("--health", settings.postflight_timeout_s, std::nullopt);
+  co_return co_await run_checked(run, "health", healthy, "health checks failed");
+}
+
+Task<Outcome<bool>> cluster_check(HostRun& run, const StageSettings& settings) {
+  ExecRequest check =
+      poll_request("--cluster-health", settings.postflight_timeout_s, settings.cluster_hosts);
+  co_return co_await run_checked(run, "cluster health", check, "the cluster check failed");
+}
+
+Task<Outcome<bool>> uninstall(HostRun& run, const StageFiles& files) {
+  auto put = co_await put_files(run, files, false);
+  if (!put || !*put) co_return put;
+  ExecRequest remove{install_sh() + " --uninstall && rm -rf -- " + std::string(k_remote_dir),
+                     std::nullopt, std::nullopt, std::nullopt};
+  co_return co_await run_checked(run, "uninstall", remove, "install.sh --uninstall failed");
+}
+
+}  // namespace
+
+HostProgram stage_program(Stage stage, const StageFiles& files, const StageSettings& settings) {
+  switch (stage) {
+    case Stage::Preflight:
+      return [&files, &settings](HostRun& run) { return preflight(run, files, settings); };
+    case Stage::Deploy:
+      return [&files, &settings](HostRun& run) { return deploy(run, files, settings); };
+    case Stage::Postflight:
+      return [&settings](HostRun& run) { return postflight(run, settings); };
+    case Stage::ClusterCheck:
+      return [&settings](HostRun& run) { return cluster_check(run, settings); };
+    case Stage::Uninstall:
+      return [&files](HostRun& run) { return uninstall(run, files); };
+  }
+  return {};
+}
+
+}  // namespace dci

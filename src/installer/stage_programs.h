@@ -1,0 +1,43 @@
+#pragma once
+// What each stage does on one host, as HostPrograms: steps over the host's one SSH connection,
+// every step recorded. The distribution's install.sh does the work on the host
+// (docs/bundle-format.md); these programs push it and the role's bundle and call it.
+//
+//   preflight:     put files · host facts (clock offset, tools) · install.sh --preflight-only
+//   deploy:        put files · install.sh <role> · masters: wait until the quorum is healthy
+//   postflight:    install.sh --health, polled until it passes or postflight_timeout_s
+//   cluster-check: install.sh --cluster-health on one master, fed every host that passed
+//   uninstall:     put files · install.sh --uninstall, then the pushed files are removed
+//
+// "put files" uploads install.sh and the bundle to k_remote_dir only when the host does not
+// already hold them with the same SHA-256.
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/cluster_config.h"
+#include "orchestrator/host_run.h"
+#include "orchestrator/plan.h"
+#include "transport/upload_source.h"
+
+namespace dci {
+
+inline constexpr const char* k_remote_dir = "/var/lib/dcinstall/pushed";
+
+struct StageFiles {
+  std::shared_ptr<const transport::UploadSource> install_script;
+  std::map<Role, std::shared_ptr<const transport::UploadSource>> bundles;
+  std::map<Role, std::string> bundle_file_names;  // "<role>--<id>.tar.zst"
+};
+
+struct StageSettings {
+  double postflight_timeout_s = 900;
+  double max_clock_offset_s = 5;
+  std::string cluster_hosts;  // cluster-check: one "<role> <address>" line per host to verify
+};
+
+// Preconditions: `files` and `settings` outlive every run of the returned program.
+HostProgram stage_program(Stage stage, const StageFiles& files, const StageSettings& settings);
+
+}  // namespace dci

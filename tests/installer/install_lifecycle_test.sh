@@ -1,0 +1,93 @@
+#!/bin/bash
+# A whole cluster's life on a private fleet (3 masters, 4 agents, 1 public agent):
+# install 3 masters + 2 agents → cluster check passes → `install` again touches no host → add
+# 2 agents and the public agent: only they get work → support bundle holds no secret → uninstall
+# leaves every host as it was before.
+#   install_lifecycle_test.sh DCINSTALL SOURCE_DIR
+source "$(dirname "$0")/lib.sh" "$1" "$2"
+
+# The reference distribution plus a secret parameter, to check it never leaks.
+distribution=$(copy_distribution secret)
+secret_value="s3cr3t-$RANDOM-never-in-a-bundle"
+sed -i 's/^parameters:$/parameters:\n  test_secret:\n    type: string\n    secret: true\n    default: ""\n    doc: A secret only the tests set./' "$distribution/distribution.yaml"
+fleet_up 3 4 1 "agent_failure_budget: 0" "distribution: $distribution" "test_secret: \"$secret_value\""
+full_config=$TMP/full.yaml
+cp "$CONFIG" "$full_config"
+# Only the first 2 agents, no public agent, at first.
+python3 - "$CONFIG" <<'PY'
+import sys, re
+path = sys.argv[1]
+text = open(path).read()
+agents = re.search(r"^agent_list:\n((?:- .*\n)+)", text, re.M)
+kept = "".join(agents.group(1).splitlines(True)[:2])
+text = text.replace(agents.group(0), "agent_list:\n" + kept)
+text = re.sub(r"public_agent_list:\n(?:- .*\n)+", "public_agent_list: []\n", text)
+open(path, "w").write(text)
+PY
+
+snapshot() {  # what the install may change on each host
+  for address in $(cat "$FLEET_DIR"/hosts.masters "$FLEET_DIR"/hosts.agents "$FLEET_DIR"/hosts.public_agents); do
+    echo "## $address"
+    on_host "$address" 'ls -la /opt/dcinstall /etc/dcinstall /var/lib/dcinstall 2>&1 | grep -v "^total"; ls /etc/systemd/system 2>&1; ps -eo comm= | sort | grep -v -e "^ps$" -e "^sort$" -e "^bash$" -e "^grep$"'
+  done
+}
+snapshot >"$TMP/before.txt"
+
+say "install: 3 masters + 2 agents"
+expect_exit 0 "install" dci install --json
+grep -q '"type":"stage_finished".*"stage":"cluster-check".*"ok":true' "$TMP/last.out" &&
+  pass "the cluster check passed" || fail "no passing cluster check in the events"
+[ "$(status_count deploy master succeeded)" = 3 ] && pass "3 masters deployed" || fail "masters deployed: $(status_count deploy master succeeded)"
+[ "$(status_count deploy agent succeeded)" = 2 ] && pass "2 agents deployed" || fail "agents deployed: $(status_count deploy agent succeeded)"
+members=$(on_host "$(head -n1 "$FLEET_DIR/hosts.masters")" '. /etc/dcinstall/host.env; set -a; . /opt/dcinstall/active/etc/etcdctl.env; /opt/dcinstall/active/bin/etcdctl member list' | wc -l)
+[ "$members" = 3 ] && pass "etcd has 3 members" || fail "etcd member list has $members lines"
+
+say "install again: nothing to do, no host touched"
+expect_exit 0 "plan install" dci plan install --json
+python3 -c "import json,sys; d=json.load(open('$TMP/last.out')); sys.exit(any(s['hosts_with_work'] for s in d))" &&
+  pass "the plan has no host with work" || fail "the plan still has work: $(cat "$TMP/last.out" | head -c 600)"
+expect_exit 0 "install (re-run)" dci install --json
+run=$(last_run_id)
+[ "$(steps_in_run "$run")" = 0 ] && pass "the re-run ran no step on any host" || fail "the re-run ran $(steps_in_run "$run") steps"
+
+say "add 2 agents and the public agent: only they get work"
+cp "$full_config" "$CONFIG"
+expect_exit 0 "plan deploy after adding hosts" dci plan deploy --json
+with_work=$(python3 -c "import json; d=json.load(open('$TMP/last.out')); print(d[0]['hosts_with_work'])")
+[ "$with_work" = 3 ] && pass "3 hosts with deploy work" || fail "$with_work hosts with deploy work"
+expect_exit 0 "install with the new hosts" dci install --json
+run=$(last_run_id)
+# The cluster check runs again on the first master (read-only); nothing else touches old hosts.
+for address in $(cat "$FLEET_DIR/hosts.masters") $(head -n2 "$FLEET_DIR/hosts.agents"); do
+  for stage in preflight deploy postflight; do
+    touched=$(steps_in_run "$run" "$address:22" "$stage")
+    [ "$touched" = 0 ] || fail "old host $address ran $touched $stage steps when hosts were added"
+  done
+done
+[ "$(status_count deploy agent succeeded)" = 4 ] && pass "4 agents deployed" || fail "agents deployed: $(status_count deploy agent succeeded)"
+[ "$(status_count deploy public_agent succeeded)" = 1 ] && pass "the public agent deployed" || fail "public agent not deployed"
+[ "$(status_count cluster-check master succeeded)" = 1 ] && pass "cluster check passed with 8 hosts" || fail "cluster check did not pass"
+
+say "status, logs, support bundle"
+expect_exit 0 "status" "$DCINSTALL" status --work-dir "$WORK"
+expect_exit 0 "logs of one host" "$DCINSTALL" logs --work-dir "$WORK" --host "$(head -n1 "$FLEET_DIR/hosts.masters"):22" --stage deploy
+grep -q "install.sh" "$TMP/last.out" && pass "the logs show install.sh's output" || fail "logs lack install.sh output"
+expect_exit 0 "support bundle" dci support-bundle -o "$TMP/support.tar.gz"
+mkdir "$TMP/support" && tar -xzf "$TMP/support.tar.gz" -C "$TMP/support"
+key_body=$(sed -n 2p "$FLEET_DIR/id_ed25519")
+if grep -rqF -e "$key_body" -e "PRIVATE KEY" "$TMP/support"; then fail "the support bundle holds the private key"; else pass "no private key in the support bundle"; fi
+if grep -rqF -e "$secret_value" "$TMP/support"; then fail "the support bundle holds the secret"; else pass "no secret value in the support bundle"; fi
+for file in config.yaml expanded-config.yaml state.json steps.jsonl versions.json; do
+  [ -s "$TMP/support/dcinstall-support/$file" ] || fail "support bundle lacks $file"
+done
+
+say "uninstall: every host as before"
+expect_exit 2 "uninstall without --yes and no terminal" dci uninstall </dev/null
+expect_exit 0 "uninstall --yes" dci uninstall --yes --json
+sleep 1
+snapshot >"$TMP/after.txt"
+if diff -u "$TMP/before.txt" "$TMP/after.txt"; then pass "hosts are as before"; else fail "hosts differ after uninstall"; fi
+expect_exit 0 "plan deploy after uninstall" dci plan deploy --json
+with_work=$(python3 -c "import json; d=json.load(open('$TMP/last.out')); print(d[0]['hosts_with_work'])")
+[ "$with_work" = 8 ] && pass "every host has deploy work again" || fail "$with_work hosts with deploy work after uninstall"
+finish

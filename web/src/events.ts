@@ -1,0 +1,100 @@
+// Server-Sent Events from /api/v1/events with resume. The browser's EventSource already
+// reconnects and sends Last-Event-ID after a dropped connection; when it gives up (the server
+// answered an error, or restarted) we open a new one ourselves with ?last_event_id= and a
+// growing delay. `event: reset` means the server no longer holds the missed batches: the owner
+// refetches its state.
+
+export interface ServerEvent {
+  type: string;
+  stage?: string;
+  host?: string;
+  role?: string;
+  state?: string;
+  step?: string;
+  last_line?: string;
+  error?: string;
+  stream?: 'stdout' | 'stderr';
+  data?: string;
+  [key: string]: unknown;
+}
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
+
+export interface StreamHandlers {
+  onEvents: (events: ServerEvent[]) => void;
+  onReset: () => void;
+  onConnection: (state: ConnectionState) => void;
+  // Called before a manual reconnect; resolves false to stop (e.g. the API answered 401).
+  beforeReconnect?: () => Promise<boolean>;
+}
+
+export class EventStream {
+  private source: EventSource | null = null;
+  private lastId: string;
+  private retryMs = 1000;
+  private timer: number | undefined;
+  private closed = false;
+
+  constructor(
+    private path: string,
+    private params: Record<string, string>,
+    lastEventId: number | string | null,
+    private handlers: StreamHandlers,
+  ) {
+    this.lastId = lastEventId === null ? '' : String(lastEventId);
+    this.open();
+  }
+
+  close() {
+    this.closed = true;
+    window.clearTimeout(this.timer);
+    this.source?.close();
+    this.source = null;
+  }
+
+  private open() {
+    if (this.closed) return;
+    const query = new URLSearchParams(this.params);
+    if (this.lastId) query.set('last_event_id', this.lastId);
+    const qs = query.toString();
+    const source = new EventSource(qs ? `${this.path}?${qs}` : this.path, { withCredentials: true });
+    this.source = source;
+    this.handlers.onConnection('connecting');
+    source.onopen = () => {
+      this.retryMs = 1000;
+      this.handlers.onConnection('live');
+    };
+    source.addEventListener('batch', (e) => {
+      const message = e as MessageEvent<string>;
+      if (message.lastEventId) this.lastId = message.lastEventId;
+      try {
+        const parsed = JSON.parse(message.data) as { events?: ServerEvent[] };
+        if (parsed.events?.length) this.handlers.onEvents(parsed.events);
+      } catch {
+        // A malformed batch is dropped; the next status refresh repairs the view.
+      }
+    });
+    source.addEventListener('reset', (e) => {
+      const message = e as MessageEvent<string>;
+      if (message.lastEventId) this.lastId = message.lastEventId;
+      this.handlers.onReset();
+    });
+    source.onerror = () => {
+      if (this.closed) return;
+      if (source.readyState === EventSource.CONNECTING) {
+        this.handlers.onConnection('reconnecting');
+        return;
+      }
+      // CLOSED: the browser gave up; retry ourselves.
+      source.close();
+      this.handlers.onConnection('reconnecting');
+      const delay = this.retryMs;
+      this.retryMs = Math.min(this.retryMs * 2, 15000);
+      this.timer = window.setTimeout(async () => {
+        if (this.closed) return;
+        const go = this.handlers.beforeReconnect ? await this.handlers.beforeReconnect() : true;
+        if (go) this.open();
+      }, delay);
+    };
+  }
+}
