@@ -25,17 +25,21 @@ text = re.sub(r"public_agent_list:\n(?:- .*\n)+", "public_agent_list: []\n", tex
 open(path, "w").write(text)
 PY
 
-snapshot() {  # what the install may change on each host
+snapshot() {  # what the install may change on each host: its install paths and its processes
   for address in $(cat "$FLEET_DIR"/hosts.masters "$FLEET_DIR"/hosts.agents "$FLEET_DIR"/hosts.public_agents); do
     echo "## $address"
-    on_host "$address" 'ls -la /opt/dcinstall /etc/dcinstall /var/lib/dcinstall 2>&1 | grep -v "^total"; ls /etc/systemd/system 2>&1; ps -eo comm= | sort | grep -v -e "^ps$" -e "^sort$" -e "^bash$" -e "^grep$"'
+    # The fleet's hosts share one PID namespace: a host's processes are those in its netns.
+    on_host "$address" 'ls -la /opt/dcinstall /etc/dcinstall /var/lib/dcinstall 2>&1 | grep -v "^total"; ls /etc/systemd/system 2>&1
+      me=$(readlink /proc/self/ns/net)
+      for p in /proc/[0-9]*; do [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] && cat "$p/comm" 2>/dev/null; done |
+        grep -v -x -e bash -e cat -e readlink -e grep -e sort -e ls -e sshd | sort'
   done
 }
 snapshot >"$TMP/before.txt"
 
 say "install: 3 masters + 2 agents"
 expect_exit 0 "install" dci install --json
-grep -q '"type":"stage_finished".*"stage":"cluster-check".*"ok":true' "$TMP/last.out" &&
+grep -q '"ok":true.*"stage":"cluster-check".*"type":"stage_finished"' "$TMP/last.out" &&
   pass "the cluster check passed" || fail "no passing cluster check in the events"
 [ "$(status_count deploy master succeeded)" = 3 ] && pass "3 masters deployed" || fail "masters deployed: $(status_count deploy master succeeded)"
 [ "$(status_count deploy agent succeeded)" = 2 ] && pass "2 agents deployed" || fail "agents deployed: $(status_count deploy agent succeeded)"
