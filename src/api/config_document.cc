@@ -13,7 +13,7 @@
 
 #include "api/config_json.h"
 #include "config/environment.h"
-#include "distribution/distribution_loader.h"
+#include "installer/config_loading.h"
 #include "util/strings.h"
 
 namespace dci::api {
@@ -65,14 +65,8 @@ std::string raw_entry_text(const RawEntry& entry) {
 }  // namespace
 
 CheckedConfig check_config_text(const std::string& text, const std::string& path) {
-  const Environment environment = Environment::from_process();
-  LoadedDistribution distribution =
-      load_distribution(read_distribution_choice(text, path), path, environment);
-  CheckedConfig checked;
-  checked.schema = std::move(distribution.schema);
-  checked.result = validate_config(text, path, checked.schema, environment);
-  for (Diagnostic& error : distribution.errors) checked.result.errors.push_back(std::move(error));
-  return checked;
+  LoadedConfig loaded = load_config_text(text, path);
+  return {std::move(loaded.schema), std::move(loaded.result)};
 }
 
 RawConfig raw_entries(const std::string& text, const std::string& path) {

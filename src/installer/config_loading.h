@@ -34,4 +34,8 @@ Schema command_schema();
 // is only for a file that cannot be read.
 Result<LoadedConfig> load_config(const std::string& path);
 
+// The same for text not (yet) in a file, e.g. a config proposed in the web GUI; `path` names it
+// in diagnostics and anchors relative paths.
+LoadedConfig load_config_text(const std::string& text, const std::string& path);
+
 }  // namespace dci
