@@ -110,11 +110,16 @@ test('a 10,000-host preflight filters fast and scrolls smoothly', { skip: skip |
   console.log(`scroll: renderer work ${workPerFrame.toFixed(1)} ms/frame; frame interval median ${median.toFixed(1)} ms, ` +
     `p95 ${p95.toFixed(1)} ms, max ${sorted.at(-1).toFixed(1)} ms over ${sorted.length} frames`);
   assert.ok(frames.scrollTop > 100000, 'the table scrolled far');
-  assert.ok(workPerFrame < 16, `${workPerFrame.toFixed(1)} ms of script/style/layout per scrolled frame`);
+  // Virtualization is checked exactly below (rows in the DOM); the frame budget is two 60 Hz
+  // frames, since this shares 2 loaded cores with the rest of `make test` (18 ms seen under
+  // load, ~8 ms quiet); a table rendering all 10,000 rows costs hundreds of ms per frame.
+  assert.ok(workPerFrame < 33, `${workPerFrame.toFixed(1)} ms of script/style/layout per scrolled frame`);
   assert.ok(median < 50, `median frame interval ${median.toFixed(1)} ms while scrolling`);
 
   // Rows come in at the scrolled-to position.
   await page.waitForFunction(() => document.querySelectorAll('.table-row[data-host]').length > 5, null, { timeout: 10000 });
+  const rowsInDom = await page.evaluate(() => document.querySelectorAll('.table-row[data-host]').length);
+  assert.ok(rowsInDom < 200, `${rowsInDom} host rows in the DOM for 10,000 hosts: the table is not virtualized`);
   await page.screenshot({ path: path.join(screenshotDir(), '10-big-scrolled.png') });
 
   // Time to render a filter, measured in the page: from the input event to the new count and
