@@ -1,4 +1,5 @@
 #include "api/run_controller.h"
+#include "util/wall_clock.h"
 
 #include <chrono>
 #include <exception>
@@ -7,12 +8,6 @@
 
 namespace dci::api {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

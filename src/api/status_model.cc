@@ -1,4 +1,5 @@
 #include "api/status_model.h"
+#include "util/wall_clock.h"
 
 #include <algorithm>
 #include <cctype>
@@ -18,12 +19,6 @@ const std::vector<std::string> k_stage_names = {"preflight", "deploy", "postflig
 
 bool holds_every_host(const std::string& stage) {
   return stage != "cluster-check";
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // "10.0.0.9:22" < "10.0.0.10:22": runs of digits compare as numbers.

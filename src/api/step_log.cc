@@ -1,4 +1,5 @@
 #include "api/step_log.h"
+#include "util/wall_clock.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,12 +8,6 @@
 
 namespace dci::api {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool same_step(const StepRecord& a, const StepRecord& b) {
   return a.run_id == b.run_id && a.host == b.host && a.stage == b.stage && a.step == b.step;

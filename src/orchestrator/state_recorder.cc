@@ -1,13 +1,8 @@
 #include "orchestrator/state_recorder.h"
+#include "util/wall_clock.h"
 
 namespace dci {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string step_key(const std::string& host, const std::string& step) {
   return host + "\n" + step;

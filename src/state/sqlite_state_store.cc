@@ -1,4 +1,5 @@
 #include "state/sqlite_state_store.h"
+#include "util/wall_clock.h"
 
 #include <sqlite3.h>
 
@@ -8,12 +9,6 @@
 
 namespace dci {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Migration N brings the file from schema N-1 to N. Append only; never edit a shipped one.
 const char* const k_migrations[] = {
