@@ -1,15 +1,12 @@
 #include "api/run_controller.h"
-#include "util/wall_clock.h"
 
-#include <chrono>
 #include <exception>
 
 #include <nlohmann/json.hpp>
 
-namespace dci::api {
-namespace {
+#include "util/wall_clock.h"
 
-}  // namespace
+namespace dci::api {
 
 std::optional<std::vector<Stage>> stages_of_action(const std::string& action) {
   if (action == "preflight") return std::vector<Stage>{Stage::Preflight};
