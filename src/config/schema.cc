@@ -36,9 +36,10 @@ std::string range_text(const KeySpec& spec) {
   return "";
 }
 
-std::optional<std::string> check_range(const KeySpec& spec, double value, std::string_view text) {
+std::optional<std::string> check_range(const KeySpec& spec, double value,
+                                       const std::string& shown) {
   if ((spec.min && value < *spec.min) || (spec.max && value > *spec.max)) {
-    return std::string(text) + " is out of range; expected " + range_text(spec);
+    return shown + " is out of range; expected " + range_text(spec);
   }
   return std::nullopt;
 }
@@ -84,18 +85,20 @@ std::vector<std::string> Schema::key_names() const {
 }
 
 std::optional<std::string> check_scalar(const KeySpec& spec, std::string_view value) {
-  const std::string quoted = "'" + std::string(value) + "'";
+  // A secret's value never appears in a message: messages reach terminals, logs and the API.
+  const std::string quoted = spec.secret ? "the value (hidden)" : "'" + std::string(value) + "'";
+  const std::string number_text = spec.secret ? quoted : std::string(value);
   switch (spec.type) {
     case ValueType::Integer: {
       long long number = 0;
       if (!parse_int(value, number)) return quoted + " is not a whole number";
-      if (auto error = check_range(spec, static_cast<double>(number), value)) return error;
+      if (auto error = check_range(spec, static_cast<double>(number), number_text)) return error;
       break;
     }
     case ValueType::Number: {
       double number = 0;
       if (!parse_number(value, number)) return quoted + " is not a number";
-      if (auto error = check_range(spec, number, value)) return error;
+      if (auto error = check_range(spec, number, number_text)) return error;
       break;
     }
     case ValueType::Boolean: {
@@ -106,7 +109,7 @@ std::optional<std::string> check_scalar(const KeySpec& spec, std::string_view va
     case ValueType::Host:
     case ValueType::HostList: {
       auto host = parse_host_address(value);
-      if (!host) return host.error().message;
+      if (!host) return spec.secret ? quoted + " is not a host address" : host.error().message;
       break;
     }
     case ValueType::String:
@@ -117,7 +120,7 @@ std::optional<std::string> check_scalar(const KeySpec& spec, std::string_view va
         if (!found) {
           std::string message =
               quoted + " is not allowed; expected one of: " + join(spec.choices, ", ");
-          const std::string suggestion = closest_match(value, spec.choices);
+          const std::string suggestion = spec.secret ? "" : closest_match(value, spec.choices);
           if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
           return message;
         }
@@ -129,7 +132,11 @@ std::optional<std::string> check_scalar(const KeySpec& spec, std::string_view va
       }
       break;
   }
-  if (spec.check) return spec.check(value);
+  if (spec.check) {
+    std::optional<std::string> message = spec.check(value);
+    if (message && spec.secret) return quoted + " is not valid";
+    return message;
+  }
   return std::nullopt;
 }
 

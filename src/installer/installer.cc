@@ -28,6 +28,31 @@ class BothSinks final : public EventSink {
   EventSink& m_second;
 };
 
+// Flushes the recorder every StateRecorder::k_flush_interval while a run is going, so what a
+// quiet step recorded is on disk without waiting for the next event (a kill loses at most one
+// interval). The timer's handler never touches `this` once cancelled, so destroying the
+// object (which cancels) is safe at any point.
+class PeriodicFlush {
+ public:
+  PeriodicFlush(const transport::Executor& executor, StateRecorder& recorder)
+      : m_timer(executor), m_recorder(recorder) {
+    arm();
+  }
+
+ private:
+  void arm() {
+    m_timer.expires_after(StateRecorder::k_flush_interval);
+    m_timer.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;
+      m_recorder.flush();
+      arm();
+    });
+  }
+
+  transport::asio::steady_timer m_timer;
+  StateRecorder& m_recorder;
+};
+
 // Raises the open-file limit to its hard maximum (one descriptor per connected host) and
 // returns how many connections may stay open between stages.
 size_t pool_capacity() {
@@ -191,6 +216,7 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
   transport::SessionPool pool(**ssh, pool_capacity());
   transport::SteadyClock clock;
   StateRecorder recorder(*m_state);
+  PeriodicFlush periodic_flush(m_executor, recorder);
   BothSinks events(recorder, sink);
 
   StageRunnerOptions runner_options;

@@ -78,6 +78,41 @@ TEST(SchemaTest, CheckScalarAppliesTypeRangeChoicesAndPattern) {
   EXPECT_NE(check_scalar(*schema.find("agent_failure_budget"), "101%"), std::nullopt);
 }
 
+TEST(SchemaTest, CheckScalarNeverQuotesASecretValue) {
+  KeySpec spec;
+  spec.key = "db_password";
+  spec.type = ValueType::String;
+  spec.secret = true;
+  spec.pattern = "[a-z]{12,}";
+  spec.pattern_doc = "at least 12 lower-case letters";
+  const std::optional<std::string> pattern_error = check_scalar(spec, "Hunter2-secret");
+  ASSERT_TRUE(pattern_error);
+  EXPECT_EQ(*pattern_error,
+            "the value (hidden) is not valid; expected at least 12 lower-case letters");
+
+  spec.pattern.clear();
+  spec.choices = {"alpha-secret", "beta-secret"};
+  const std::optional<std::string> choice_error = check_scalar(spec, "alpha-secreT");
+  ASSERT_TRUE(choice_error);
+  EXPECT_EQ(choice_error->find("alpha-secreT"), std::string::npos) << *choice_error;
+  EXPECT_EQ(choice_error->find("did you mean"), std::string::npos) << *choice_error;
+
+  spec.choices.clear();
+  spec.type = ValueType::Integer;
+  spec.max = 10;
+  const std::optional<std::string> range_error = check_scalar(spec, "424242");
+  ASSERT_TRUE(range_error);
+  EXPECT_EQ(range_error->find("424242"), std::string::npos) << *range_error;
+
+  spec.check = [](std::string_view value) -> std::optional<std::string> {
+    return "'" + std::string(value) + "' is weak";
+  };
+  spec.max.reset();
+  const std::optional<std::string> check_error = check_scalar(spec, "7");
+  ASSERT_TRUE(check_error);
+  EXPECT_EQ(*check_error, "the value (hidden) is not valid");
+}
+
 TEST(SchemaTest, ReferenceListsEveryKeyWithItsDefault) {
   const Schema schema = installer_schema();
   const std::string reference = render_reference(schema);

@@ -11,28 +11,15 @@ cd "$root"
 dcinstall=$root/$build/dcinstall
 fleet_dir=$root/$build/demo-fleet
 work=$root/$build/demo-web
-hosts=${DEMO_HOSTS:-7}
 port=${DEMO_WEB_PORT:-9000}
-masters=3
-public_agents=1
-agents=$((hosts - masters - public_agents))
+# shellcheck source=tools/demo/lib.sh
+. tools/demo/lib.sh
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-
-say "bringing up a fleet of $hosts hosts ($masters masters, $agents agents, $public_agents public agent)"
-tools/fleet/fleet up --hosts "$hosts" --masters "$masters" --agents "$agents" \
-  --public-agents "$public_agents" --dir "$fleet_dir"
-tools/fleet/fleet list --dir "$fleet_dir"
-
+demo_fleet_up
 mkdir -p "$work"
 if [ ! -f "$work/config.yaml" ] || [ "${DEMO_WEB_FRESH:-0}" = 1 ]; then
-  {
-    echo "# The demo fleet's config, written by tools/demo/demo-web.sh; edit it in the GUI."
-    echo "cluster_name: demo"
-    cat "$fleet_dir/config-fragment.yaml"
-    echo "agent_failure_budget: 1"
-  } >"$work/config.yaml"
-  chmod 600 "$work/config.yaml"
+  demo_write_config "$work/config.yaml" \
+    "The demo fleet's config, written by tools/demo/demo-web.sh; edit it in the GUI."
 fi
 
 say "dcinstall validate -c $work/config.yaml"

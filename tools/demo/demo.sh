@@ -12,25 +12,13 @@ cd "$root"
 dcinstall=$root/$build/dcinstall
 fleet_dir=$root/$build/demo-fleet
 work=$root/$build/demo
-hosts=${DEMO_HOSTS:-7}
-masters=3
-public_agents=1
-agents=$((hosts - masters - public_agents))
+# shellcheck source=tools/demo/lib.sh
+. tools/demo/lib.sh
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-
-say "bringing up a fleet of $hosts hosts ($masters masters, $agents agents, $public_agents public agent)"
-tools/fleet/fleet up --hosts "$hosts" --masters "$masters" --agents "$agents" \
-  --public-agents "$public_agents" --dir "$fleet_dir"
-tools/fleet/fleet list --dir "$fleet_dir"
-
+demo_fleet_up
 rm -rf "$work"  # a new fleet: the previous demo's state would say it is installed
 mkdir -p "$work"
-{
-  echo "cluster_name: demo"
-  cat "$fleet_dir/config-fragment.yaml"
-  echo "agent_failure_budget: 1"
-} >"$work/config.yaml"
+demo_write_config "$work/config.yaml"
 
 say "dcinstall validate -c $work/config.yaml"
 "$dcinstall" validate -c "$work/config.yaml"
