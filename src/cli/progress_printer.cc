@@ -72,6 +72,7 @@ void ProgressPrinter::apply(const Event& event) {
     auto [it, inserted] = m_running.try_emplace(step->host, RunningHost{step->role, "", ""});
     if (inserted) ++m_roles[step->role].running;
     it->second.step = step->step;
+    it->second.last_line.clear();  // a line of the previous step is not this step's output
   } else if (const auto* chunk = std::get_if<OutputChunk>(&event)) {
     auto it = m_running.find(chunk->host);
     if (it != m_running.end()) {

@@ -159,6 +159,14 @@ TEST_F(ProgressPrinterTest, ShowsTheLastOutputLineOfAFewRunningHosts) {
       std::count(after_tick.begin(), after_tick.end(), '\n') - 2);  // minus header and bar
   EXPECT_EQ(shown, 4u) << "at most 4 running hosts are listed\n" << after_tick;
   EXPECT_EQ(after_tick.find("unpacking"), std::string::npos) << "only the last line";
+
+  // The next step of h2 starts without the previous step's line.
+  send(step("h2", Role::Agent, "wait for quorum"));
+  advance(seconds(1));
+  m_printer.tick();
+  const std::string next_step = flush();
+  EXPECT_NE(next_step.find("\n    h2 wait for quorum\n"), std::string::npos) << next_step;
+  EXPECT_EQ(next_step.find("starting agent"), std::string::npos) << next_step;
 }
 
 TEST_F(ProgressPrinterTest, PrintsEachFailureOnceAboveTheBars) {

@@ -3,13 +3,13 @@
 
     progress_tty_test.py DCINSTALL SOURCE_DIR      (the fleet: $DCINSTALL_TEST_FLEET)
 
-Installs tests/cli/progress-distribution (no services; slow enough to watch) with stdout, stderr
-and stdin on a pseudo-terminal, replays what was written on a minimal terminal (text, newlines,
-cursor up, erase line) and checks: exit 0; per stage a bar per role with its final counts and
-total, then the stage's summary line; running hosts shown with their step and last output line;
-the output stays a bounded number of lines (frames redrawn in place, not a line per event).
-Then `dcinstall preflight` with stdout on a pipe prints one JSON event per line and no escape
-sequences. Always uninstalls at the end (the fleet is shared). Exit 0 passed, 1 failed, 77 skipped
+First `dcinstall preflight` with stdout on a pipe: one JSON event per line, no escape sequences.
+Then `dcinstall install` of tests/cli/progress-distribution (no services; slow enough to watch)
+with stdin, stdout and stderr on a pseudo-terminal; what it wrote is replayed on a minimal
+terminal (text, newlines, cursor up, erase line) and checked: exit 0; per stage a bar per role
+with its final counts and total, then the stage's summary line; running hosts shown with their
+step and last output line, at most 4 at once; the output stays a bounded number of lines (frames
+redrawn in place, not a line per event). Always uninstalls at the end (the fleet is shared). Exit 0 passed, 1 failed, 77 skipped
 (no test fleet).
 """
 import fcntl
@@ -181,6 +181,35 @@ def main():
         f.write("command_timeout_s: 120\npostflight_timeout_s: 120\n")
     common = ["-c", config, "--work-dir", work]
     try:
+        # First, on the fresh hosts and with a work dir of its own (a preflight after the install
+        # would skip every host): no terminal, so JSON lines.
+        print("== dcinstall preflight with stdout on a pipe")
+        result = subprocess.run([dcinstall, "preflight", "-c", config, "--work-dir", work + "-json"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, timeout=STAGE_DEADLINE_S)
+        check(result.returncode == 0, "preflight exits 0 (got %d)" % result.returncode,
+              result.stderr.decode(errors="replace")[-2000:])
+        check(b"\x1b" not in result.stdout, "no escape sequences without a terminal")
+        events, bad = [], []
+        for line in result.stdout.decode().splitlines():
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                bad.append(line)
+        check(not bad and events, "every stdout line is one JSON event (%d events)" % len(events),
+              "\n".join(bad[:5]))
+        types = [e.get("type") for e in events]
+        check(types[:1] == ["stage_started"] and types[-1:] == ["stage_finished"],
+              "the events run from stage_started to stage_finished")
+        check(types.count("host_finished") == hosts,
+              "one host_finished per host (%d of %d)" % (types.count("host_finished"), hosts))
+        check(types.count("host_step_started") >= 3 * hosts and "output" in types,
+              "steps and their output are events too (%d steps)" % types.count("host_step_started"))
+        if events and types[-1] == "stage_finished":
+            counts = events[-1]["counts"]
+            check(all(counts.get(r, {}).get("succeeded") == n for r, n in roles.items()),
+                  "stage_finished counts every host as succeeded", json.dumps(counts))
+
         print("== dcinstall install on a terminal (%d hosts: %s)" % (hosts, roles))
         status, output = run_on_pty([dcinstall, "install"] + common, 4 * STAGE_DEADLINE_S)
         with open(os.path.join(tmp, "install.tty"), "wb") as f:
@@ -218,30 +247,6 @@ def main():
                       for frame in frames(terminal.written)), default=0)
         check(0 < listed <= 4, "at most 4 running hosts listed at once (saw %d)" % listed)
 
-        print("== dcinstall preflight with stdout on a pipe")
-        result = subprocess.run([dcinstall, "preflight"] + common, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                timeout=STAGE_DEADLINE_S)
-        check(result.returncode == 0, "preflight exits 0 (got %d)" % result.returncode,
-              result.stderr.decode(errors="replace")[-2000:])
-        check(b"\x1b" not in result.stdout, "no escape sequences without a terminal")
-        events, bad = [], []
-        for line in result.stdout.decode().splitlines():
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                bad.append(line)
-        check(not bad and events, "every stdout line is one JSON event (%d events)" % len(events),
-              "\n".join(bad[:5]))
-        types = [e.get("type") for e in events]
-        check(types[:1] == ["stage_started"] and types[-1:] == ["stage_finished"],
-              "the events run from stage_started to stage_finished")
-        check(types.count("host_finished") == hosts,
-              "one host_finished per host (%d of %d)" % (types.count("host_finished"), hosts))
-        if events and types[-1] == "stage_finished":
-            counts = events[-1]["counts"]
-            check(all(counts.get(r, {}).get("succeeded") == n for r, n in roles.items()),
-                  "stage_finished counts every host as succeeded", json.dumps(counts))
     finally:
         print("== dcinstall uninstall --yes (the fleet is shared)")
         result = subprocess.run([dcinstall, "uninstall", "--yes"] + common,
