@@ -156,10 +156,11 @@ for role, bundle in json.load(open(sys.argv[1]))["bundles"].items():
 fi
 
 # add A B -> A + B (decimals)
-add() { awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
+add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a + b }'; }
 summary() {
   echo "loopback install: $hosts hosts ($masters masters, $agents agents, $publics public" \
     "agents); $(nproc) CPUs; load average before: $load_before; $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "config: dcinstall's defaults${settings:+, and ${settings[*]}}"
   printf '%-10s %6s %6s %8s %8s %8s %8s %8s %9s\n' stage ok failed wall_s user_s sys_s cpu_s \
     rss_mb server_s
   local stage t_wall=0 t_user=0 t_sys=0 t_server=0 peak=0
