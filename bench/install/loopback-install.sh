@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2317,SC2154 # teardown runs from the trap; masters, agents, publics, CG come from fleet.env
 # The installer's own cost at scale: `dcinstall preflight` then `dcinstall deploy` of the bench
 # distribution (bench/install/distribution: a few small files, one trivial preflight check, no
 # services) onto a loopback fleet of N addresses, each with its own disk

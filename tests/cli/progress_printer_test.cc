@@ -152,11 +152,10 @@ TEST_F(ProgressPrinterTest, ShowsTheLastOutputLineOfAFewRunningHosts) {
   advance(seconds(1));
   m_printer.tick();
   const std::string after_tick = flush();
-  EXPECT_NE(after_tick.find("\n    h2 install: starting agent\n"), std::string::npos)
-      << after_tick;
+  EXPECT_NE(after_tick.find("\n    h2 install: starting agent\n"), std::string::npos) << after_tick;
   EXPECT_NE(after_tick.find("\n    h1 install\n"), std::string::npos) << after_tick;
-  const size_t shown = static_cast<size_t>(
-      std::count(after_tick.begin(), after_tick.end(), '\n') - 2);  // minus header and bar
+  const size_t shown = static_cast<size_t>(std::count(after_tick.begin(), after_tick.end(), '\n') -
+                                           2);  // minus header and bar
   EXPECT_EQ(shown, 4u) << "at most 4 running hosts are listed\n" << after_tick;
   EXPECT_EQ(after_tick.find("unpacking"), std::string::npos) << "only the last line";
 
@@ -205,7 +204,7 @@ TEST_F(ProgressPrinterTest, RedrawsInPlaceInsteadOfALinePerEvent) {
   ++events;
   const std::vector<std::string> lines = m_terminal.lines();
   EXPECT_EQ(lines.size(), 3u) << "header, one bar, the summary, after " << events << " events\n"
-                             << screen;
+                              << screen;
   // Each host's end redrew the two-line frame (header, bar) over the previous one.
   EXPECT_GE(m_terminal.cursor_ups(), 2 * k_hosts);
   const auto agent = bar_of(screen, "agent");
@@ -242,7 +241,8 @@ TEST_F(ProgressPrinterTest, KeepsEachFinishedStageAndItsSummary) {
 
 TEST_F(ProgressPrinterTest, AgentsPhaseAddsItsRolesToTheSameStage) {
   send(started("deploy", {{Role::Master, 3}}, "masters"));
-  for (const char* host : {"m1", "m2", "m3"}) send(finished(host, Role::Master, HostState::Succeeded));
+  for (const char* host : {"m1", "m2", "m3"})
+    send(finished(host, Role::Master, HostState::Succeeded));
   advance(seconds(5));
   const std::string screen =
       send(started("deploy", {{Role::Agent, 4}, {Role::PublicAgent, 1}}, "agents"));
