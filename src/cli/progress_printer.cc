@@ -63,7 +63,7 @@ void ProgressPrinter::apply(const Event& event) {
   if (const auto* started = std::get_if<StageStarted>(&event)) {
     if (started->stage != m_stage) {
       m_roles.clear();
-      m_stage_start = Clock::now();
+      m_stage_start = m_now();
     }
     m_stage = started->stage;
     m_phase = started->phase;
@@ -72,6 +72,7 @@ void ProgressPrinter::apply(const Event& event) {
     auto [it, inserted] = m_running.try_emplace(step->host, RunningHost{step->role, "", ""});
     if (inserted) ++m_roles[step->role].running;
     it->second.step = step->step;
+    it->second.last_line.clear();  // a line of the previous step is not this step's output
   } else if (const auto* chunk = std::get_if<OutputChunk>(&event)) {
     auto it = m_running.find(chunk->host);
     if (it != m_running.end()) {
@@ -121,7 +122,7 @@ std::string ProgressPrinter::render_bars(Clock::time_point now) const {
 }
 
 void ProgressPrinter::redraw(bool force) {
-  const auto now = Clock::now();
+  const auto now = m_now();
   if (!force && now - m_last_draw < k_redraw_interval) return;
   m_last_draw = now;
   std::string frame;

@@ -5,9 +5,11 @@
 // per line (output chunks included), for machines and logs.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "orchestrator/events.h"
@@ -18,8 +20,11 @@ class ProgressPrinter final : public EventSink {
  public:
   enum class Mode { Bars, JsonLines };
   using Clock = std::chrono::steady_clock;
+  using Now = std::function<Clock::time_point()>;
 
-  ProgressPrinter(std::ostream& out, Mode mode) : m_out(out), m_mode(mode) {}
+  // `now` is the clock of elapsed times, ETAs and redraw pacing (tests pass a fake one).
+  ProgressPrinter(std::ostream& out, Mode mode, Now now = Clock::now)
+      : m_out(out), m_mode(mode), m_now(std::move(now)) {}
 
   void on_event(const Event& event) override;
   // Redraws the bars if due (call a few times a second so elapsed/ETA move while hosts are quiet).
@@ -50,6 +55,7 @@ class ProgressPrinter final : public EventSink {
 
   std::ostream& m_out;
   Mode m_mode;
+  Now m_now;
   std::string m_stage;
   std::string m_phase;
   Clock::time_point m_stage_start{};

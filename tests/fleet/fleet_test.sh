@@ -13,13 +13,14 @@ WORK=$(mktemp -d /tmp/fleet-test.XXXXXX)
 D=$WORK/a    # the 5-host fleet
 D2=$WORK/b   # a second, 1-host fleet (coexistence, up over a live fleet)
 D3=$WORK/c   # a loopback fleet
+D4=$WORK/d   # a loopback fleet with a disk per address
 LOG=$WORK/test.log
 MARK=fleet-test-$$
 passed=0 failed=0
 
 cleanup() {
   local d
-  for d in "$D" "$D2" "$D3"; do "$FLEET" down --dir "$d" >>"$LOG" 2>&1 || echo "warning: down $d failed (see $LOG)"; done
+  for d in "$D" "$D2" "$D3" "$D4"; do "$FLEET" down --dir "$d" >>"$LOG" 2>&1 || echo "warning: down $d failed (see $LOG)"; done
 }
 trap cleanup EXIT
 
@@ -145,6 +146,18 @@ loopback() {
     [[ $(ss -Hltn "sport = :$port") == *"%lo:$port"* ]] &&
     expect "$(fssh "$D3" "$(addr "$D3" 17)" "echo \$SSH_CONNECTION" | cut -d' ' -f3)" "$(addr "$D3" 17)"
 }
+# Each address of a --disk-per-address loopback fleet has its own /etc, /opt and /var (kept across
+# sessions, on the fleet's tmpfs); /tmp stays shared.
+disk_per_address() {
+  local a1 a2
+  "$FLEET" up --loopback 3 --disk-per-address --dir "$D4" && a1=$(addr "$D4" 1) && a2=$(addr "$D4" 2) &&
+    fssh "$D4" "$a1" "mkdir -p /opt/dcinstall /etc/dcinstall && echo $a1 >/opt/dcinstall/who && echo $a1 >/etc/dcinstall/who && echo shared >/tmp/$MARK" &&
+    expect "$(fssh "$D4" "$a1" cat /opt/dcinstall/who /etc/dcinstall/who)" "$a1"$'\n'"$a1" &&
+    fssh "$D4" "$a2" "test ! -e /opt/dcinstall && test ! -e /etc/dcinstall && cat /tmp/$MARK" &&
+    expect "$(cat "$D4/host/h1/disks/$a1/opt/upper/dcinstall/who")" "$a1" &&
+    [[ ! -e /opt/dcinstall/who ]] &&
+    expect "$(echo in | fssh "$D4" "$a2" 'cat; exit 3'; echo "status $?")" $'in\nstatus 3'
+}
 nothing_left() {   # every resource the journal of fleet D recorded is gone
   local kind v1 v2 bad=0 left
   while read -r kind v1 v2; do
@@ -209,6 +222,8 @@ check "up over a live fleet cleans its leftovers first" up_over_live
 check "down of the second fleet leaves the first running" down_second
 check "loopback fleet: 20 addresses, one sshd bound to lo only, dialled address seen" loopback
 check "loopback fleet: down" "$FLEET" down --dir "$D3"
+check "loopback --disk-per-address: /etc, /opt, /var per address, kept across sessions" disk_per_address
+check "loopback --disk-per-address: down" "$FLEET" down --dir "$D4"
 
 check "down" "$FLEET" down --dir "$D"
 check "down left no namespace, link, mount, cgroup or process behind" nothing_left

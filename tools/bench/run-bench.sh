@@ -1,7 +1,9 @@
 #!/bin/bash
 # `make bench`: every Google Benchmark executable under <build>/bench, then dcinstall against
 # pdsh, clush and pssh on a loopback test fleet (bench/peers/bench.sh: P1 `true`, P1b a 10-step
-# chain, P2 a copy), then dcinstall's memory per connected host (bench/peers/memory.sh).
+# chain, P2 a copy), then dcinstall's memory per connected host (bench/peers/memory.sh), then
+# preflight + deploy of the bench distribution on a loopback fleet with a disk per address
+# (bench/install/loopback-install.sh, its own fleet).
 # Long measurements live here, never in `make test`.
 #
 #   tools/bench/run-bench.sh [BUILD]
@@ -13,8 +15,9 @@
 #   BENCH_TOOLS ("dcinstall pdsh clush pssh"; add ansible for minutes more)
 #   BENCH_OPS ("exec chain copy"), BENCH_SIZE (1048576 bytes copied to each host)
 #   BENCH_MEM_HOSTS (200)     hosts connected at once for the memory figure (0: skip)
+#   BENCH_INSTALL_HOSTS (50)  addresses of the install benchmark (0: skip; 1000 for the figure)
 # Exit status: non-zero if a Google benchmark failed, or dcinstall lost a host, gave a wrong
-# result or damaged a copy. The fleet is always taken down.
+# result, damaged a copy or left a host without its bundle. The fleets are always taken down.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,5 +51,11 @@ bash bench/peers/bench.sh --dir "$fleet_dir" --limit "$hosts" --reps "${BENCH_RE
 if ((mem_hosts > 1)); then
   echo "== bench/peers/memory.sh ($mem_hosts hosts at once)"
   bash bench/peers/memory.sh --dir "$fleet_dir" --hosts "$mem_hosts" --out "$out/memory" || status=1
+fi
+install_hosts=${BENCH_INSTALL_HOSTS:-50}
+if ((install_hosts > 0)); then
+  echo "== bench/install/loopback-install.sh ($install_hosts hosts)"
+  DCINSTALL=$build/dcinstall bash bench/install/loopback-install.sh --hosts "$install_hosts" \
+    --dir "$out/install" || status=1
 fi
 exit $status

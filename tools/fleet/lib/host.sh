@@ -157,4 +157,9 @@ LoginGraceTime $grace
 LogLevel INFO
 Subsystem sftp internal-sftp
 EOF
+  # A disk per dialled address (loopback --disk-per-address): every session goes through the
+  # wrapper. It lives in D: hosts do not see a checkout under /tmp.
+  if ((${disk_per_address:-0})); then
+    echo "ForceCommand . $D/address-session.sh $D" >>"$D/sshd_config"
+  fi
 }

@@ -21,7 +21,7 @@ derive_roles() {
 
 cmd_up() {
   local n="" m="" a="" p="" dir=${FLEET_DIR:-/tmp/dcinstall-fleet}
-  mode=netns
+  mode=netns disk_per_address=0
   while (($#)); do
     case $1 in
       --hosts) n=$2; shift 2 ;;
@@ -29,11 +29,15 @@ cmd_up() {
       --masters) m=$2; shift 2 ;;
       --agents) a=$2; shift 2 ;;
       --public-agents) p=$2; shift 2 ;;
+      --disk-per-address) disk_per_address=1; shift ;;
       --dir) dir=$2; shift 2 ;;
       *) die "up: unknown option $1" ;;
     esac
   done
   if [[ ! $n =~ ^[0-9]+$ ]] || ((n < 1)); then die "up: give --hosts N or --loopback N (N >= 1)"; fi
+  if ((disk_per_address)) && [[ $mode != loopback ]]; then
+    die "up: --disk-per-address is for --loopback fleets (namespaced hosts have their own disks)"
+  fi
   local max=$FLEET_NS_MAX_HOSTS
   [[ $mode == loopback ]] && max=$FLEET_LO_MAX_HOSTS
   ((n <= max)) || die "up: at most $max hosts in $mode mode"
@@ -69,6 +73,7 @@ masters=$masters
 agents=$agents
 publics=$publics
 CG=$CG
+disk_per_address=$disk_per_address
 EOF
 
   mkdir -p "$D/log" "$D/ns" "$D/authorized_keys" "$D/host"
@@ -88,6 +93,9 @@ EOF
   cp "$D/id_ed25519.pub" "$D/authorized_keys/ops"
   chmod 0644 "$D/authorized_keys/"*
 
+  if ((disk_per_address)); then
+    install -m 0755 "$FLEET_LIB/address-session.sh" "$D/address-session.sh"
+  fi
   write_sshd_config
   make_templates "$n"
 
@@ -294,7 +302,7 @@ teardown() {
   for x in "${slots[@]}"; do release_slot "$x"; done
   rm -rf --one-file-system "$D/host"
   rm -f "$D/hosts" "$D"/hosts.* "$D/known_hosts" "$D/ssh_config" "$D/config-fragment.yaml" \
-    "$D/sshd_config" "$D/id_ed25519" "$D/id_ed25519.pub" "$D/fleet.env"
+    "$D/sshd_config" "$D/id_ed25519" "$D/id_ed25519.pub" "$D/fleet.env" "$D/address-session.sh"
   rm -rf "$D/authorized_keys"
   rm -f "$JOURNAL"
 }

@@ -1,0 +1,3 @@
+#!/bin/bash
+# Passes after a second.
+sleep 1
