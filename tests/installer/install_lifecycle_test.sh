@@ -30,8 +30,8 @@ snapshot() {  # what the install may change on each host: its install paths and 
     echo "## $address"
     # The fleet's hosts share one PID namespace: a host's processes are those in its netns.
     on_host "$address" 'ls -la /opt/dcinstall /etc/dcinstall /var/lib/dcinstall 2>&1 | grep -v "^total"; ls /etc/systemd/system 2>&1
-      me=$(readlink /proc/self/ns/net)
-      for p in /proc/[0-9]*; do [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] && cat "$p/comm" 2>/dev/null; done |
+      # Builtins only ([ -ef ], read): no process per /proc entry, which crawls on a loaded machine.
+      for p in /proc/[0-9]*; do [ "$p/ns/net" -ef /proc/$$/ns/net ] && read -r c <"$p/comm" 2>/dev/null && echo "$c"; done |
         grep -v -x -e bash -e cat -e readlink -e grep -e sort -e ls -e sshd | sort'
   done
 }
