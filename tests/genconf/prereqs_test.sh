@@ -106,14 +106,14 @@ pass "a role without prerequisites: no list in the bundle, nothing to do"
 # hostname as a stub in that PATH.
 fakebin="$work/fakebin"
 mkdir -p "$fakebin"
+# One `ln` per directory (a name already linked from an earlier directory is kept, as in PATH).
 for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
-  for tool in "$dir"/*; do
-    [ -e "$tool" ] || continue
-    name=${tool##*/}
-    case $name in hostname | apt-get) continue ;; esac
-    [ -e "$fakebin/$name" ] || ln -s "$tool" "$fakebin/$name"
-  done
+  [ -d "$dir" ] && [ ! -L "$dir" ] || continue
+  set -- "$dir"/*
+  [ -e "$1" ] || continue
+  ln -s "$@" "$fakebin"/ 2>/dev/null || true
 done
+rm -f "$fakebin/hostname" "$fakebin/apt-get"
 cat >"$fakebin/apt-get" <<FAKE
 #!/bin/bash
 echo "\$*" >>"$work/apt-get.log"
