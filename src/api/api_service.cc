@@ -357,12 +357,19 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
   if (!json || !json->contains("action") || !json->at("action").is_string()) {
     co_return bad_body(
         "the body must be {\"action\": \"preflight\"|\"deploy\"|\"postflight\"|"
-        "\"install\"|\"uninstall\", \"retry_failed\": bool}");
+        "\"install\"|\"uninstall\", \"retry_failed\": bool, \"install_prereqs\": bool}");
   }
   const std::string action = json->at("action").get<std::string>();
   const auto stages = stages_of_action(action);
   if (!stages) co_return bad_body("unknown action '" + action + "'");
+  for (const char* flag : {"retry_failed", "install_prereqs"}) {
+    if (json->contains(flag) && !json->at(flag).is_boolean()) {
+      co_return bad_body(std::string("'") + flag + "' must be true or false");
+    }
+  }
   const bool retry_failed = json->value("retry_failed", false);
+  std::optional<bool> install_prereqs;
+  if (json->contains("install_prereqs")) install_prereqs = json->at("install_prereqs").get<bool>();
   if (m_runs.running()) co_return run_going();
   if (!m_installer) {
     Status opened = open();
@@ -385,11 +392,15 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
         {{"valid", false}, {"errors", diagnostics_json(loaded.result.errors, mask)}});
   }
   RunRequest run;
-  run.command = action + (retry_failed ? " --retry-failed" : "");
+  run.command =
+      action +
+      (install_prereqs ? (*install_prereqs ? " --install-prereqs" : " --no-install-prereqs") : "") +
+      (retry_failed ? " --retry-failed" : "");
   run.stages = *stages;
   run.retry_failed = retry_failed;
   // Like `dcinstall install`: run again, hosts that passed at their bundle are not touched.
   run.skip_succeeded = action == "install";
+  run.install_prereqs = install_prereqs;
   Installer& installer = *m_installer;
   auto started = co_await m_runs.start(installer, run);
   if (!started) co_return error_response(422, "run_failed", started.error().to_string());

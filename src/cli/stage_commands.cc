@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <iostream>
@@ -22,6 +23,8 @@ struct StageCommandOptions : InstallerCommandOptions {
   bool retry_failed = false;
   bool dry_run = false;
   bool yes = false;
+  bool install_prereqs = false;     // --install-prereqs
+  bool no_install_prereqs = false;  // --no-install-prereqs
 };
 
 struct StageCommand {
@@ -37,7 +40,8 @@ const std::vector<StageCommand>& stage_commands() {
        "that fails. Run it again after adding hosts: only new hosts get work.",
        {Stage::Preflight, Stage::Deploy, Stage::Postflight, Stage::ClusterCheck}},
       {"preflight",
-       "Run every host's role checks (requirements, ports, clock, tools) over SSH.",
+       "Run every host's role checks (prerequisites, requirements, ports, clock, tools) over "
+       "SSH. With --install-prereqs, install the missing prerequisites first.",
        {Stage::Preflight}},
       {"deploy",
        "Push each host its role bundle and install it: masters first, agents once the quorum is "
@@ -55,7 +59,14 @@ const std::vector<StageCommand>& stage_commands() {
 }
 
 std::string recorded_command(const StageCommand& command, const StageCommandOptions& options) {
-  return std::string(command.name) + (options.retry_failed ? " --retry-failed" : "");
+  return std::string(command.name) + (options.install_prereqs ? " --install-prereqs" : "") +
+         (options.no_install_prereqs ? " --no-install-prereqs" : "") +
+         (options.retry_failed ? " --retry-failed" : "");
+}
+
+bool runs_preflight(const StageCommand& command) {
+  return std::find(command.stages.begin(), command.stages.end(), Stage::Preflight) !=
+         command.stages.end();
 }
 
 // `dcinstall plan` and `--dry-run`: what each stage would do per host; nothing runs.
@@ -156,8 +167,11 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
   ticker.async_wait(on_tick);
 
   RunOutcome outcome;
+  std::optional<bool> install_prereqs;  // unset: the config's install_prereqs
+  if (options.install_prereqs) install_prereqs = true;
+  if (options.no_install_prereqs) install_prereqs = false;
   RunRequest request{recorded_command(command, options), command.stages, options.retry_failed,
-                     skip_succeeded};
+                     skip_succeeded, install_prereqs};
   asio::co_spawn(
       io,
       [&]() -> transport::Task<void> {
@@ -197,6 +211,16 @@ void add_stage_commands(CLI::App& app, int& exit_code) {
     sub->add_flag("--retry-failed", options->retry_failed,
                   "Only the hosts whose last attempt failed, was cancelled or interrupted");
     sub->add_flag("--dry-run", options->dry_run, "Print the plan per host; run nothing");
+    if (runs_preflight(command)) {
+      CLI::Option* install = sub->add_flag(
+          "--install-prereqs", options->install_prereqs,
+          "Preflight first installs what the distribution's prerequisites lack on each host "
+          "(install.sh --install-prereqs, as root), then checks (default: the config's "
+          "install_prereqs)");
+      sub->add_flag("--no-install-prereqs", options->no_install_prereqs,
+                    "Only check the prerequisites, even when the config sets install_prereqs")
+          ->excludes(install);
+    }
     if (command.stages == std::vector<Stage>{Stage::Uninstall}) {
       sub->add_flag("-y,--yes", options->yes, "Do not ask for confirmation");
     }

@@ -198,9 +198,11 @@ Schema installer_schema() {
   budget.rule_doc = "a count N or a percentage N% of the agents";
   keys.push_back(budget);
 
-  keys.push_back(with_default(key("install_prereqs", ValueType::Boolean,
-                                  "Install the distribution's prerequisites during preflight."),
-                              "false"));
+  keys.push_back(with_default(
+      key("install_prereqs", ValueType::Boolean,
+          "Preflight installs what the distribution's prerequisites lack on each host before "
+          "checking (`--install-prereqs` / `--no-install-prereqs` override it for one run)."),
+      "false"));
 
   KeySpec bootstrap_url = key("bootstrap_url", ValueType::String,
                               "Where hosts pull bundles from for pull installs (serve "

@@ -1,8 +1,8 @@
 #pragma once
 // A distribution as its manifest (distribution.yaml, docs/distribution-format.md) declares it:
 // parameters merged into the config schema, and per role the files of its bundle, its services,
-// checks and requirements. Built only by parse_manifest(), which has already checked every rule
-// of the format, so later layers read it without re-checking.
+// prerequisites, checks and requirements. Built only by parse_manifest(), which has already checked
+// every rule of the format, so later layers read it without re-checking.
 
 #include <optional>
 #include <string>
@@ -52,6 +52,21 @@ struct CheckSpec {
   SourcePosition position;
 };
 
+// Something a host must have before the role installs (a package, a tool), declared by the
+// distribution: `check` (a bundle path run with bash; exit 0 = present) and `install` (a bundle
+// path run as root by `install.sh --install-prereqs` when the check fails; it may use the host's
+// package manager). `message` says in one line what is missing.
+struct PrerequisiteSpec {
+  std::string name;
+  std::string check;
+  std::string install;
+  std::string message;
+  double timeout_s = 300;  // of the install; the check has k_prerequisite_check_timeout_s
+  SourcePosition position;
+};
+
+constexpr double k_prerequisite_check_timeout_s = 30;
+
 // A port that must be free before installing: a number, or the name of an integer parameter.
 struct PortRequirement {
   int number = 0;
@@ -71,6 +86,7 @@ struct RoleSpec {
   std::vector<BundleFileSpec> files;      // copied as they are
   std::vector<BundleFileSpec> artifacts;  // copied as they are (large binaries)
   std::vector<ServiceSpec> services;      // started in this order, stopped in reverse
+  std::vector<PrerequisiteSpec> prerequisites;  // checked (and installed) in this order
   std::vector<CheckSpec> preflight;
   std::vector<CheckSpec> health;          // this host, after install
   std::vector<CheckSpec> cluster_health;  // the whole cluster, run on one host of this role

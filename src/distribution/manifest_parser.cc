@@ -236,9 +236,9 @@ class ManifestParser {
   void read_role(const ManifestNode& node, RoleSpec& role) {
     RoleState state;
     std::vector<std::pair<std::string, ManifestNode>> checks;
-    for (const auto& [key, value] : m_reader.map_entries(
-             node, {"requirements", "templates", "files", "artifacts", "services", "preflight",
-                    "health", "cluster_health"})) {
+    for (const auto& [key, value] :
+         m_reader.map_entries(node, {"requirements", "templates", "files", "artifacts", "services",
+                                     "prerequisites", "preflight", "health", "cluster_health"})) {
       if (key == "requirements") {
         read_requirements(value, role.requirements);
       } else if (key == "templates") {
@@ -254,6 +254,10 @@ class ManifestParser {
       }
     }
     for (const auto& [key, value] : checks) {
+      if (key == "prerequisites") {
+        role.prerequisites = read_prerequisites(value, state);
+        continue;
+      }
       auto& list = key == "preflight" ? role.preflight
                    : key == "health"  ? role.health
                                       : role.cluster_health;
@@ -476,20 +480,9 @@ class ManifestParser {
                                       std::to_string(seen->second));
           }
         } else if (key == "run") {
-          check.run = m_reader.text(value).value_or("");
-          if (!check.run.empty() && !state.target_lines.count(check.run)) {
-            std::vector<std::string> targets;
-            for (const auto& [target, line] : state.target_lines) targets.push_back(target);
-            const std::string suggestion = closest_match(check.run, targets);
-            m_reader.error(value, "'" + check.run + "' is not a target of this role's templates, "
-                                  "files or artifacts" +
-                                      (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
-          }
+          check.run = bundle_script(value, state);
         } else if (key == "message") {
-          check.message = m_reader.text(value).value_or("");
-          if (check.message.find_first_of("\t\n") != std::string::npos) {
-            m_reader.error(value, "a check message is one line without tabs");
-          }
+          check.message = one_line_message(value, "a check message");
         } else {
           check.timeout_s = m_reader.number(value, 0).value_or(30);
         }
@@ -497,6 +490,66 @@ class ManifestParser {
       if (m_reader.error_count() == errors_before) checks.push_back(std::move(check));
     }
     return checks;
+  }
+
+  std::vector<PrerequisiteSpec> read_prerequisites(const ManifestNode& node,
+                                                   const RoleState& state) {
+    std::vector<PrerequisiteSpec> prerequisites;
+    std::map<std::string, int> names;
+    for (const ManifestNode& item : m_reader.list_items(node)) {
+      PrerequisiteSpec prerequisite;
+      prerequisite.position = item.at;
+      const size_t errors_before = m_reader.error_count();
+      for (const auto& [key, value] :
+           m_reader.map_entries(item, {"name", "check", "install", "message", "timeout_s"},
+                                {"name", "check", "install", "message"})) {
+        if (key == "name") {
+          prerequisite.name = m_reader.name(value, k_name_pattern, k_name_doc).value_or("");
+          if (prerequisite.name.empty()) continue;
+          const auto [seen, inserted] = names.emplace(prerequisite.name, value.at.line);
+          if (!inserted) {
+            m_reader.error(value, "prerequisite '" + prerequisite.name +
+                                      "' is already defined at line " +
+                                      std::to_string(seen->second) + " of this role");
+          }
+        } else if (key == "check") {
+          prerequisite.check = bundle_script(value, state);
+        } else if (key == "install") {
+          prerequisite.install = bundle_script(value, state);
+        } else if (key == "message") {
+          prerequisite.message = one_line_message(value, "a prerequisite message");
+        } else {
+          prerequisite.timeout_s = m_reader.number(value, 0).value_or(300);
+        }
+      }
+      if (m_reader.error_count() == errors_before) prerequisites.push_back(std::move(prerequisite));
+    }
+    return prerequisites;
+  }
+
+  // A script a check or prerequisite runs: one of the role's bundle targets ("" when not).
+  std::string bundle_script(const ManifestNode& value, const RoleState& state) {
+    std::string path = m_reader.text(value).value_or("");
+    if (!path.empty() && !state.target_lines.count(path)) {
+      std::vector<std::string> targets;
+      for (const auto& [target, line] : state.target_lines) targets.push_back(target);
+      const std::string suggestion = closest_match(path, targets);
+      const std::string hint = suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?";
+      m_reader.error(value, "'" + path +
+                                "' is not a target of this role's templates, files or "
+                                "artifacts" +
+                                hint);
+    }
+    return path;
+  }
+
+  // `what`: "a check message" or the like, for the error.
+  std::string one_line_message(const ManifestNode& value, const std::string& what) {
+    std::string message = m_reader.text(value).value_or("");
+    if (message.find_first_of("\t\n") != std::string::npos) {
+      m_reader.error(value, what + " is one line without tabs");
+    }
+    return message;
   }
 
   ManifestReader m_reader;

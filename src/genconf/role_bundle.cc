@@ -12,12 +12,29 @@ namespace {
 
 namespace fs = std::filesystem;
 
+std::string seconds_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", seconds);
+  return text;
+}
+
 std::string checks_list(const std::vector<CheckSpec>& checks) {
   std::string out;
   for (const CheckSpec& check : checks) {
-    char timeout[32];
-    std::snprintf(timeout, sizeof timeout, "%g", check.timeout_s);
-    out += check.name + "\t" + timeout + "\t" + check.run + "\t" + check.message + "\n";
+    out += check.name + "\t" + seconds_text(check.timeout_s) + "\t" + check.run + "\t" +
+           check.message + "\n";
+  }
+  return out;
+}
+
+// One line per prerequisite: name, check timeout, check path, install timeout, install path,
+// message (tab-separated).
+std::string prerequisites_list(const std::vector<PrerequisiteSpec>& prerequisites) {
+  std::string out;
+  for (const PrerequisiteSpec& prerequisite : prerequisites) {
+    out += prerequisite.name + "\t" + seconds_text(k_prerequisite_check_timeout_s) + "\t" +
+           prerequisite.check + "\t" + seconds_text(prerequisite.timeout_s) + "\t" +
+           prerequisite.install + "\t" + prerequisite.message + "\n";
   }
   return out;
 }
@@ -50,6 +67,11 @@ class RoleBundleBuilder {
     if (auto status = add_services(); !status) return status.error();
     add("dcinstall/bundle.info", 0644, bundle_info());
     add("dcinstall/requirements", 0644, requirements());
+    // Only when there are some: a role without prerequisites keeps the bundle (and id) it had
+    // before the format knew them.
+    if (!m_spec.prerequisites.empty()) {
+      add("dcinstall/prerequisites.list", 0644, prerequisites_list(m_spec.prerequisites));
+    }
     add("dcinstall/preflight.list", 0644, checks_list(m_spec.preflight));
     add("dcinstall/health.list", 0644, checks_list(m_spec.health));
     add("dcinstall/cluster-health.list", 0644, checks_list(m_spec.cluster_health));

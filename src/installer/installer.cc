@@ -2,7 +2,9 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "installer/stage_programs.h"
@@ -84,6 +86,24 @@ std::string passed_postflight(const ClusterConfig& config, const StateStore& sta
       lines += std::string(role_name(host.role)) + " " + host.address + "\n";
   }
   return lines;
+}
+
+// The command timeout of `install.sh --install-prereqs` per role that has prerequisites: every
+// check twice and every install, at their timeouts, plus a minute for fetching and unpacking;
+// at least `command_timeout_s`.
+std::map<Role, double> prerequisites_timeouts(const Distribution& distribution,
+                                              double command_timeout_s) {
+  std::map<Role, double> timeouts;
+  for (Role role : k_all_roles) {
+    const auto& prerequisites = distribution.role(role).prerequisites;
+    if (prerequisites.empty()) continue;
+    double total = 60;
+    for (const PrerequisiteSpec& prerequisite : prerequisites) {
+      total += 2 * k_prerequisite_check_timeout_s + prerequisite.timeout_s;
+    }
+    timeouts[role] = std::max(total, command_timeout_s);
+  }
+  return timeouts;
 }
 
 }  // namespace
@@ -227,6 +247,9 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
 
   StageSettings settings;
   settings.postflight_timeout_s = m_cluster.postflight_timeout_s;
+  settings.install_prereqs = request.install_prereqs.value_or(m_cluster.install_prereqs);
+  settings.prerequisites_timeout_s =
+      prerequisites_timeouts(*m_config.distribution, m_cluster.ssh.command_timeout_s);
   outcome.ok = true;
   bool postflight_had_work = false;
   for (Stage stage : request.stages) {

@@ -47,6 +47,9 @@ struct RunRequest {
   // run again: nothing changed, nothing is touched). The cluster check still runs when any
   // host had postflight work.
   bool skip_succeeded = false;
+  // Preflight installs the distribution's missing prerequisites before its checks (install.sh
+  // --install-prereqs). Unset: the config's install_prereqs.
+  std::optional<bool> install_prereqs;
 };
 
 struct RunOutcome {

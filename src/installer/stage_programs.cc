@@ -140,12 +140,27 @@ Task<Outcome<bool>> check_host_facts(HostRun& run, const StageSettings& settings
   co_return true;
 }
 
+// With install_prereqs, on a host whose role has prerequisites: install.sh --install-prereqs.
+Task<Outcome<bool>> install_prerequisites(HostRun& run, const StageFiles& files,
+                                          const StageSettings& settings) {
+  const auto timeout = settings.prerequisites_timeout_s.find(run.host().role);
+  if (!settings.install_prereqs || timeout == settings.prerequisites_timeout_s.end()) {
+    co_return true;
+  }
+  ExecRequest install{install_sh() + " --install-prereqs" + bundle_options(run, files),
+                      std::nullopt, timeout->second, std::nullopt};
+  co_return co_await run_checked(run, "install-prereqs", install,
+                                 "installing the prerequisites failed");
+}
+
 Task<Outcome<bool>> preflight(HostRun& run, const StageFiles& files,
                               const StageSettings& settings) {
   auto facts = co_await check_host_facts(run, settings);
   if (!facts || !*facts) co_return facts;
   auto put = co_await put_files(run, files, true);
   if (!put || !*put) co_return put;
+  auto prerequisites = co_await install_prerequisites(run, files, settings);
+  if (!prerequisites || !*prerequisites) co_return prerequisites;
   ExecRequest checks{install_sh() + " --preflight-only" + bundle_options(run, files), std::nullopt,
                      std::nullopt, std::nullopt};
   co_return co_await run_checked(run, "checks", checks, "preflight checks failed");

@@ -3,7 +3,8 @@
 // every step recorded. The distribution's install.sh does the work on the host
 // (docs/bundle-format.md); these programs push it and the role's bundle and call it.
 //
-//   preflight:     put files · host facts (clock offset, tools) · install.sh --preflight-only
+//   preflight:     host facts (clock offset, tools) · put files · [install.sh --install-prereqs]
+//                  · install.sh --preflight-only
 //   deploy:        put files · install.sh <role> · masters: wait until the quorum is healthy
 //   postflight:    install.sh --health, polled until it passes or postflight_timeout_s
 //   cluster-check: install.sh --cluster-health on one master, fed every host that passed
@@ -35,6 +36,10 @@ struct StageSettings {
   double postflight_timeout_s = 900;
   double max_clock_offset_s = 5;
   std::string cluster_hosts;  // cluster-check: one "<role> <address>" line per host to verify
+  // Preflight runs `install.sh --install-prereqs` (step "install-prereqs") before the checks, on
+  // hosts whose role has prerequisites; the value is that step's command timeout.
+  bool install_prereqs = false;
+  std::map<Role, double> prerequisites_timeout_s;  // roles with prerequisites only
 };
 
 // Preconditions: `files` and `settings` outlive every run of the returned program.

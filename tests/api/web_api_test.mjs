@@ -528,6 +528,9 @@ describe('dcinstall web without SSH hosts', () => {
     assert.equal(cancel.status, 202);
     const badAction = await call(server, 'POST', '/api/v1/runs', { body: { action: 'dance' } });
     assert.equal(badAction.status, 400);
+    const badFlag = await call(server, 'POST', '/api/v1/runs', { body: { action: 'preflight', install_prereqs: 'yes' } });
+    assert.equal(badFlag.status, 400);
+    assert.match(badFlag.json.error.message, /'install_prereqs' must be true or false/);
   });
 
   test('an uploaded SSH key is stored 0600, set in the config, and never returned', async () => {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "config/reference.h"
 #include "config/validator.h"
@@ -37,6 +38,36 @@ TEST(DistributionLoaderTest, ReferenceDistributionLoads) {
   EXPECT_EQ(reference.public_agent.services[0].name, "agent");
   EXPECT_EQ(reference.master.requirements.ports.size(), 2u);
   EXPECT_EQ(reference.master.cluster_health.size(), 1u);
+}
+
+TEST(DistributionLoaderTest, PrerequisitesKeepTheirOrderAndDefaults) {
+  const ManifestResult result = load_manifest(k_builtin_dir + "/reference");
+  ASSERT_TRUE(result.ok());
+  std::vector<std::string> names;
+  for (const PrerequisiteSpec& prerequisite : result.distribution.public_agent.prerequisites) {
+    names.push_back(prerequisite.name);
+    EXPECT_EQ(prerequisite.check, "prereqs/check.sh");
+    EXPECT_EQ(prerequisite.install, "prereqs/install.sh");
+    EXPECT_EQ(prerequisite.timeout_s, 300);  // the default
+    EXPECT_FALSE(prerequisite.message.empty());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"coreutils", "sed", "hostname"}));
+  EXPECT_EQ(result.distribution.master.prerequisites.size(), 3u);
+
+  // The key is optional, and timeout_s is read.
+  const std::string manifest =
+      "format_version: 1\nname: p\nversion: '1'\nroles:\n  master:\n    files:\n"
+      "      - {source: distribution.yaml, target: x.sh}\n    prerequisites:\n"
+      "      - {name: x, check: x.sh, install: x.sh, message: m, timeout_s: 12.5}\n"
+      "  agent: {}\n  public_agent: {}\n";
+  const std::string dir = ::testing::TempDir() + "/prereqs-manifest";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/distribution.yaml") << manifest;
+  const ManifestResult parsed = parse_manifest(manifest, "distribution.yaml", dir);
+  for (const auto& error : parsed.errors) ADD_FAILURE() << error.to_string();
+  ASSERT_EQ(parsed.distribution.master.prerequisites.size(), 1u);
+  EXPECT_EQ(parsed.distribution.master.prerequisites[0].timeout_s, 12.5);
+  EXPECT_TRUE(parsed.distribution.agent.prerequisites.empty());
 }
 
 TEST(DistributionLoaderTest, ReadsTheDistributionKeyBeforeValidation) {

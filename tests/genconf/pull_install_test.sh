@@ -43,7 +43,8 @@ pull() { curl -fsSL "$url/install.sh" | bash -s -- "$@"; }
 
 run_status status pull --preflight-only agent --root "$root"
 [ "$status" -eq 0 ] || fail "preflight over HTTP exited $status: $output"
-grep -q "preflight of agent: all 4 checks passed" <<<"$output" || fail "preflight output: $output"
+# 6: three requirements (CPUs, RAM, disk) and three prerequisites (coreutils, sed, hostname).
+grep -q "preflight of agent: all 6 checks passed" <<<"$output" || fail "preflight output: $output"
 [ ! -e "$root" ] || fail "preflight wrote to the root"
 pass "curl | bash -s -- --preflight-only agent: $output"
 

@@ -119,6 +119,10 @@ text = text[:files_at] + """      - source: files/check-fault.sh
         target: checks/fault.sh
         mode: "0755"
 """ + text[files_at:]
+# The agent role has no preflight checks of its own (its tools are prerequisites): add the list.
+if text.find("    preflight:\n", agent) < 0:
+    health_at = text.index("    health:\n", agent)
+    text = text[:health_at] + "    preflight:\n" + text[health_at:]
 checks_at = text.index("    preflight:\n", agent) + len("    preflight:\n")
 text = text[:checks_at] + """      - name: injected-fault
         run: checks/fault.sh

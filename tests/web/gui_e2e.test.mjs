@@ -166,6 +166,8 @@ test('installs the test fleet by clicking through every screen', { skip: skip ||
   await page.click('[data-testid=run-preflight]');
   await page.waitForSelector('[data-screen=preflight]');
   await waitForStage(page, 'preflight');
+  // The config does not set install_prereqs: the checkbox starts unchecked.
+  assert.equal(await page.isChecked('[data-testid=install-prereqs]'), false);
   await page.click('.table-row');
   await page.waitForSelector('.row-detail .step, .row-detail .muted');
   await shot(page, '04-preflight');

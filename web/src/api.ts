@@ -187,8 +187,13 @@ export const api = {
     call<{ ssh_key_path: string; fingerprint: string }>('POST', '/api/v1/ssh-key', {
       private_key: privateKey,
     }),
-  startRun: (action: string, retryFailed = false) =>
-    call<{ run_id: number }>('POST', '/api/v1/runs', { action, retry_failed: retryFailed }),
+  // installPrereqs: undefined leaves it to the config's install_prereqs.
+  startRun: (action: string, retryFailed = false, installPrereqs?: boolean) =>
+    call<{ run_id: number }>('POST', '/api/v1/runs', {
+      action,
+      retry_failed: retryFailed,
+      ...(installPrereqs === undefined ? {} : { install_prereqs: installPrereqs }),
+    }),
   cancelRun: () => call<Record<string, never>>('POST', '/api/v1/runs/cancel'),
   status: () => call<Status>('GET', '/api/v1/status'),
   hosts: (query: HostQuery, signal?: AbortSignal) => {

@@ -4,6 +4,7 @@
 #
 #   install.sh [options] <role>                   install <role>'s bundle, or switch to it
 #   install.sh [options] --preflight-only <role>  run <role>'s preflight checks; install nothing
+#   install.sh [options] --install-prereqs <role> install what <role>'s prerequisites lack (root)
 #   install.sh [options] --health                 run the installed role's health checks
 #   install.sh [options] --cluster-health         run the cluster-wide checks (on a master); stdin:
 #                                                 one "<role> <address>" line per host
@@ -16,8 +17,9 @@
 #   --address ADDR  this host's address in the cluster (default: detected)
 #   --init MODE     auto (systemd when PID 1 is systemd and --root is /), systemd, supervisor
 #
-# Exit status: 0 done, nothing to do, or every check passed; 1 a check failed; 2 usage error;
-# 3 the bundle could not be fetched or failed verification; 4 installing or uninstalling failed.
+# Exit status: 0 done, nothing to do, or every check passed; 1 a check failed (a missing
+# prerequisite too); 2 usage error; 3 the bundle could not be fetched or failed verification;
+# 4 installing (a prerequisite too) or uninstalling failed.
 set -uo pipefail
 umask 022
 
@@ -35,7 +37,7 @@ die() {
 log() { echo "install.sh: $*"; }
 
 usage() {
-  sed -n '2,22s/^# \{0,1\}//p' "$0" 2>/dev/null ||
+  sed -n '2,24s/^# \{0,1\}//p' "$0" 2>/dev/null ||
     echo "usage: install.sh [--root DIR] [--bundle FILE] [--url URL] [--address ADDR] <role>"
 }
 
@@ -62,6 +64,7 @@ parse_command_line() {
       --address=*) address=${1#*=}; shift ;;
       --init=*) init=${1#*=}; shift ;;
       --preflight-only) mode=preflight; shift ;;
+      --install-prereqs) mode=prereqs; shift ;;
       --health) mode=health; shift ;;
       --cluster-health) mode=cluster-health; shift ;;
       --uninstall) mode=uninstall; shift ;;
@@ -404,17 +407,109 @@ check_requirements() {
 scratch=""
 trap '[ -z "$scratch" ] || rm -rf "$scratch"' EXIT
 
-do_preflight() {
+# Unpacks a verified copy of $role's bundle into a temporary directory (removed at exit), sets
+# $home to it and exports the environment checks run with.
+unpack_to_scratch() {
   local tmp archive
-  require_role
-  tmp=$(mktemp -d "${TMPDIR:-/tmp}/dcinstall-preflight.XXXXXX") || die 4 "cannot create a temporary directory"
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/dcinstall-$mode.XXXXXX") || die 4 "cannot create a temporary directory"
   scratch=$tmp
   archive=$(obtain_bundle "$tmp") || exit $?
   mkdir "$tmp/bundle" && unpack "$archive" "$tmp/bundle" || die 4 "cannot unpack the $role bundle"
-  export DCINSTALL_ROOT="$root" DCINSTALL_HOME="$tmp/bundle" DCINSTALL_DATA="$DATA"
+  home="$tmp/bundle"
+  export DCINSTALL_ROOT="$root" DCINSTALL_HOME="$home" DCINSTALL_DATA="$DATA"
   export DCINSTALL_ETC="$ETC" DCINSTALL_ROLE="$role" DCINSTALL_ADDRESS="$address"
-  check_requirements "$tmp/bundle/dcinstall/requirements"
-  run_checks "$tmp/bundle/dcinstall/preflight.list" "$tmp/bundle" /dev/null
+}
+
+# Runs the bundle script $2 (bash, from $home, stdin /dev/null) for at most $1 seconds. Sets
+# $output to what it printed (stdout and stderr) and $detail to its last non-empty line, or to
+# "timed out after Ns"; returns its exit status (124: timed out).
+run_script() {
+  local timeout=$1 path=$2 status
+  # --foreground: see run_checks. 9>&-: what it starts (a package's daemon) must not hold the
+  # install lock.
+  output=$(cd "$home" && timeout --foreground "$timeout" bash "$home/$path" </dev/null 9>&- 2>&1)
+  status=$?
+  detail=$(awk 'NF { last = $0 } END { print last }' <<<"$output")
+  [ "$status" -eq 124 ] && detail="timed out after ${timeout}s"
+  return "$status"
+}
+
+# Preflight: every prerequisite's check (prerequisites.list: name, check timeout, check path,
+# install timeout, install path, message; tab-separated). A missing one is a failed check.
+# Checks and installs run with DCINSTALL_PREREQUISITE=<name> (one script may serve several).
+check_prerequisites() {
+  local list="$home/dcinstall/prerequisites.list" name check_timeout check message status
+  [ -f "$list" ] || return 0
+  while IFS=$'\t' read -r name check_timeout check _ _ message; do
+    [ -n "$name" ] || continue
+    total=$((total + 1))
+    export DCINSTALL_PREREQUISITE="$name"
+    run_script "$check_timeout" "$check"
+    status=$?
+    [ "$status" -eq 0 ] && continue
+    failed=$((failed + 1))
+    if [ "$status" -eq 124 ]; then
+      echo "FAILED $name: $message (its check $detail)"
+    else
+      echo "FAILED $name: $message (run with --install-prereqs to install it)"
+    fi
+  done <"$list"
+}
+
+# --install-prereqs: for each prerequisite in order, check; when missing, install, then check
+# again. One line each: "prerequisite <name>: present" or "... installed", else (after the last
+# lines the install printed, indented) "FAILED <name>: <message> (<why>)". Exits 4 when any failed.
+do_install_prereqs() {
+  local list name check_timeout check install_timeout install message status
+  local present=0 installed=0 not_root=""
+  require_role
+  take_lock
+  unpack_to_scratch
+  list="$home/dcinstall/prerequisites.list"
+  if [ ! -s "$list" ]; then
+    log "the $role role has no prerequisites"
+    return 0
+  fi
+  [ "$(id -u)" -eq 0 ] || not_root="; install.sh is not running as root"
+  while IFS=$'\t' read -r name check_timeout check install_timeout install message; do
+    [ -n "$name" ] || continue
+    total=$((total + 1))
+    export DCINSTALL_PREREQUISITE="$name"
+    if run_script "$check_timeout" "$check"; then
+      present=$((present + 1))
+      echo "prerequisite $name: present"
+      continue
+    fi
+    run_script "$install_timeout" "$install"
+    status=$?
+    if [ "$status" -ne 0 ]; then
+      failed=$((failed + 1))
+      tail -n 10 <<<"$output" | sed 's/^/  | /'
+      if [ "$status" -eq 124 ]; then
+        echo "FAILED $name: $message (its install $detail$not_root)"
+      else
+        echo "FAILED $name: $message (its install exited $status${detail:+: $detail}$not_root)"
+      fi
+      continue
+    fi
+    if run_script "$check_timeout" "$check"; then
+      installed=$((installed + 1))
+      echo "prerequisite $name: installed"
+    else
+      failed=$((failed + 1))
+      echo "FAILED $name: $message (installed, but its check still fails${detail:+: $detail})"
+    fi
+  done <"$list"
+  log "prerequisites of $role: $installed installed, $present present, $failed failed"
+  [ "$failed" -eq 0 ] || exit 4
+}
+
+do_preflight() {
+  require_role
+  unpack_to_scratch
+  check_prerequisites
+  check_requirements "$home/dcinstall/requirements"
+  run_checks "$home/dcinstall/preflight.list" "$home" /dev/null
   if [ "$failed" -eq 0 ]; then
     log "preflight of $role: all $total checks passed"
     return 0
@@ -456,6 +551,7 @@ main() {
     install) do_install ;;
     uninstall) [ -z "$role" ] || die 2 "--uninstall takes no role"; do_uninstall ;;
     preflight) do_preflight ;;
+    prereqs) do_install_prereqs ;;
     health) do_health health.list ;;
     cluster-health) do_health cluster-health.list ;;
   esac

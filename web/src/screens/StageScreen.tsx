@@ -150,6 +150,16 @@ export function StageScreen({ kind, status }: { kind: Kind; status: Status }) {
   const [message, setMessage] = useState('');
   const [busy, setBusy] = useState(false);
   const [timeoutS, setTimeoutS] = useState<number | null>(null);
+  // Preflight: install the missing prerequisites first; starts as the config's install_prereqs.
+  const [installPrereqs, setInstallPrereqs] = useState(false);
+
+  useEffect(() => {
+    if (kind !== 'preflight') return;
+    api
+      .config()
+      .then((c) => setInstallPrereqs(c.values.install_prereqs === true))
+      .catch(() => setInstallPrereqs(false));
+  }, [kind]);
 
   useEffect(() => {
     if (kind !== 'postflight') return;
@@ -207,16 +217,28 @@ export function StageScreen({ kind, status }: { kind: Kind; status: Status }) {
           <button
             class={`btn ${done ? '' : 'btn-primary'}`}
             disabled={busy || running}
-            onClick={() => act(() => api.startRun(kind))}
+            onClick={() => act(() => api.startRun(kind, false, kind === 'preflight' ? installPrereqs : undefined))}
             data-testid="start-stage"
           >
             <Icon name="play" size={13} /> {state === 'not_started' ? info.start : `${info.start} again`}
           </button>
         )}
         {!thisRunning && failed > 0 && (
-          <button class="btn" disabled={busy || running} onClick={() => act(() => api.startRun(kind, true))} data-testid="retry-failed">
+          <button class="btn" disabled={busy || running} onClick={() => act(() => api.startRun(kind, true, kind === 'preflight' ? installPrereqs : undefined))} data-testid="retry-failed">
             <Icon name="retry" size={14} /> Retry {failed} failed {failed === 1 ? 'host' : 'hosts'}
           </button>
+        )}
+        {kind === 'preflight' && !thisRunning && (
+          <label class="checkbox" title="Install what the distribution's prerequisites lack on each host, then check">
+            <input
+              type="checkbox"
+              checked={installPrereqs}
+              disabled={busy || running}
+              onChange={(e) => setInstallPrereqs((e.currentTarget as HTMLInputElement).checked)}
+              data-testid="install-prereqs"
+            />
+            Install missing prerequisites
+          </label>
         )}
         {thisRunning && (
           <button class="btn btn-danger" disabled={busy} onClick={() => act(() => api.cancelRun())} data-testid="cancel-run">
