@@ -392,10 +392,7 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
         {{"valid", false}, {"errors", diagnostics_json(loaded.result.errors, mask)}});
   }
   RunRequest run;
-  run.command =
-      action +
-      (install_prereqs ? (*install_prereqs ? " --install-prereqs" : " --no-install-prereqs") : "") +
-      (retry_failed ? " --retry-failed" : "");
+  run.command = recorded_command(action, retry_failed, install_prereqs);
   run.stages = *stages;
   run.retry_failed = retry_failed;
   // Like `dcinstall install`: run again, hosts that passed at their bundle are not touched.

@@ -58,12 +58,6 @@ const std::vector<StageCommand>& stage_commands() {
   return commands;
 }
 
-std::string recorded_command(const StageCommand& command, const StageCommandOptions& options) {
-  return std::string(command.name) + (options.install_prereqs ? " --install-prereqs" : "") +
-         (options.no_install_prereqs ? " --no-install-prereqs" : "") +
-         (options.retry_failed ? " --retry-failed" : "");
-}
-
 bool runs_preflight(const StageCommand& command) {
   return std::find(command.stages.begin(), command.stages.end(), Stage::Preflight) !=
          command.stages.end();
@@ -170,8 +164,8 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
   std::optional<bool> install_prereqs;  // unset: the config's install_prereqs
   if (options.install_prereqs) install_prereqs = true;
   if (options.no_install_prereqs) install_prereqs = false;
-  RunRequest request{recorded_command(command, options), command.stages, options.retry_failed,
-                     skip_succeeded, install_prereqs};
+  RunRequest request{recorded_command(command.name, options.retry_failed, install_prereqs),
+                     command.stages, options.retry_failed, skip_succeeded, install_prereqs};
   asio::co_spawn(
       io,
       [&]() -> transport::Task<void> {

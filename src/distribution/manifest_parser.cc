@@ -414,13 +414,7 @@ class ManifestParser {
                                        "restart_delay_s"},
                                 {"name", "command"})) {
         if (key == "name") {
-          service.name = m_reader.name(value, k_name_pattern, k_name_doc).value_or("");
-          if (service.name.empty()) continue;
-          const auto [seen, inserted] = names.emplace(service.name, value.at.line);
-          if (!inserted) {
-            m_reader.error(value, "service '" + service.name + "' is already defined at line " +
-                                      std::to_string(seen->second) + " of this role");
-          }
+          service.name = unique_name(value, "service", " of this role", names);
         } else if (key == "command") {
           for (const ManifestNode& part : m_reader.list_items(value)) {
             auto text = m_reader.text(part);
@@ -472,13 +466,7 @@ class ManifestParser {
       for (const auto& [key, value] : m_reader.map_entries(
                item, {"name", "run", "message", "timeout_s"}, {"name", "run", "message"})) {
         if (key == "name") {
-          check.name = m_reader.name(value, k_name_pattern, k_name_doc).value_or("");
-          if (check.name.empty()) continue;
-          const auto [seen, inserted] = names.emplace(check.name, value.at.line);
-          if (!inserted) {
-            m_reader.error(value, "check '" + check.name + "' is already defined at line " +
-                                      std::to_string(seen->second));
-          }
+          check.name = unique_name(value, "check", "", names);
         } else if (key == "run") {
           check.run = bundle_script(value, state);
         } else if (key == "message") {
@@ -504,14 +492,7 @@ class ManifestParser {
            m_reader.map_entries(item, {"name", "check", "install", "message", "timeout_s"},
                                 {"name", "check", "install", "message"})) {
         if (key == "name") {
-          prerequisite.name = m_reader.name(value, k_name_pattern, k_name_doc).value_or("");
-          if (prerequisite.name.empty()) continue;
-          const auto [seen, inserted] = names.emplace(prerequisite.name, value.at.line);
-          if (!inserted) {
-            m_reader.error(value, "prerequisite '" + prerequisite.name +
-                                      "' is already defined at line " +
-                                      std::to_string(seen->second) + " of this role");
-          }
+          prerequisite.name = unique_name(value, "prerequisite", " of this role", names);
         } else if (key == "check") {
           prerequisite.check = bundle_script(value, state);
         } else if (key == "install") {
@@ -541,6 +522,21 @@ class ManifestParser {
                                 hint);
     }
     return path;
+  }
+
+  // A `name` that must be unique among `names` (name -> line of its first definition): reports
+  // a bad or repeated name at `value` (`kind`: "check", ...; `scope` ends the message) and
+  // returns it ("" when it is not a valid name).
+  std::string unique_name(const ManifestNode& value, const std::string& kind,
+                          const std::string& scope, std::map<std::string, int>& names) {
+    std::string name = m_reader.name(value, k_name_pattern, k_name_doc).value_or("");
+    if (name.empty()) return name;
+    const auto [seen, inserted] = names.emplace(name, value.at.line);
+    if (!inserted) {
+      m_reader.error(value, kind + " '" + name + "' is already defined at line " +
+                                std::to_string(seen->second) + scope);
+    }
+    return name;
   }
 
   // `what`: "a check message" or the like, for the error.

@@ -108,6 +108,14 @@ std::map<Role, double> prerequisites_timeouts(const Distribution& distribution,
 
 }  // namespace
 
+std::string recorded_command(std::string_view action, bool retry_failed,
+                             std::optional<bool> install_prereqs) {
+  std::string command(action);
+  if (install_prereqs) command += *install_prereqs ? " --install-prereqs" : " --no-install-prereqs";
+  if (retry_failed) command += " --retry-failed";
+  return command;
+}
+
 Installer::Installer(transport::Executor executor, InstallerOptions options)
     : m_executor(std::move(executor)), m_options(std::move(options)) {}
 

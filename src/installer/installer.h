@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "genconf/genconf.h"
@@ -51,6 +52,11 @@ struct RunRequest {
   // --install-prereqs). Unset: the config's install_prereqs.
   std::optional<bool> install_prereqs;
 };
+
+// The command line a run is recorded as: `action` and its flags, e.g.
+// "preflight --install-prereqs --retry-failed" (the CLI and the API record runs alike).
+std::string recorded_command(std::string_view action, bool retry_failed,
+                             std::optional<bool> install_prereqs);
 
 struct RunOutcome {
   bool ok = false;
