@@ -15,6 +15,7 @@
 #include "transport/clock.h"
 #include "transport/fan_out.h"
 #include "transport/ssh/ssh_transport.h"
+#include "transport/upload_source.h"
 #include "util/strings.h"
 
 namespace dci::transport {
@@ -112,6 +113,21 @@ TEST(SshTransportTest, ExecSendsStdin) {
   auto big = client.exec(**session, "wc -c", &count, {}, std::string(3 * 1024 * 1024, 'x'));
   ASSERT_TRUE(big.ok()) << big.error().to_string();
   EXPECT_EQ(count, "3145728\n");
+}
+
+TEST(SshTransportTest, ExecStdinReachesACommandThatReadsLate) {
+  // The client holds stdin back while sshd has 256 KiB unconsumed; a command that reads nothing
+  // for 2 s makes the client wait for window that only comes once it reads (or lift the cap).
+  Client client(local_settings());
+  auto session = client.connect(local_host());
+  ASSERT_TRUE(session.ok()) << session.error().to_string();
+  std::string input(5 * 1024 * 1024, 'x');
+  for (size_t i = 0; i < input.size(); i += 4096) input[i] = static_cast<char>('a' + i % 26);
+  std::string out;
+  auto result = client.exec(**session, "sleep 2; sha256sum", &out, 60.0, input);
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  EXPECT_EQ(result->exit_status, 0);
+  EXPECT_EQ(out.substr(0, 64), sha256_hex(input));
 }
 
 TEST(SshTransportTest, ManyCommandsShareOneConnectionSequentiallyAndConcurrently) {

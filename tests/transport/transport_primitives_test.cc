@@ -105,12 +105,26 @@ TEST(RemoteCommandTest, SudoFollowsTheConfigUnlessTheRequestSays) {
   EXPECT_FALSE(wants_sudo(SudoMode::Always, "ops", false));
 }
 
-// Runs the upload script locally with sh, as the host would.
-int run_upload_script(const std::string& path, const std::string& data, const std::string& sha) {
+// Runs the upload script locally with sh, as the host would; `path_prefix` goes before PATH.
+int run_upload_script(const std::string& path, const std::string& data, const std::string& sha,
+                      const std::string& path_prefix = "") {
   const std::string script = upload_command_line(path, 0640, sha, false);
   const std::string input = std::filesystem::temp_directory_path() / "dci-upload-input";
   std::ofstream(input) << data;
-  return std::system(("sh -c " + shell_quote(script) + " < " + input + " 2>/dev/null").c_str());
+  const std::string env = path_prefix.empty() ? "" : "PATH=" + path_prefix + ":$PATH ";
+  return std::system(
+      (env + "sh -c " + shell_quote(script) + " < " + input + " 2>/dev/null").c_str());
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+size_t count_files(const std::filesystem::path& dir) {
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) files += !entry.is_directory();
+  return files;
 }
 
 TEST(RemoteCommandTest, UploadScriptRenamesOnlyVerifiedBytes) {
@@ -118,19 +132,32 @@ TEST(RemoteCommandTest, UploadScriptRenamesOnlyVerifiedBytes) {
   std::filesystem::create_directories(dir);
   const std::string target = (dir / "file.bin").string();
   EXPECT_EQ(run_upload_script(target, "hello", sha256_hex("hello")), 0);
-  std::ifstream in(target);
-  std::string content((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_EQ(content, "hello");
+  EXPECT_EQ(read_file(target), "hello");
   EXPECT_EQ(std::filesystem::status(target).permissions() & std::filesystem::perms::all,
             std::filesystem::perms(0640));
 
   const std::string other = (dir / "other.bin").string();
   EXPECT_NE(run_upload_script(other, "damaged", sha256_hex("hello")), 0);
   EXPECT_FALSE(std::filesystem::exists(other));
-  // No temp file is left behind.
-  size_t files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) files += !entry.is_directory();
-  EXPECT_EQ(files, 1u);
+  EXPECT_EQ(count_files(dir), 1u);  // no temp file is left behind
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RemoteCommandTest, UploadScriptFallsBackToSha256sumWithoutAWorkingOpenssl) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("dci-upload-nossl-" + std::to_string(getpid()));
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  // An openssl that fails (absent, or refusing SHA-256) must not fail or pass the check.
+  std::ofstream(bin / "openssl") << "#!/bin/sh\necho 0000 >&1; exit 1\n";
+  std::filesystem::permissions(bin / "openssl", std::filesystem::perms(0755));
+  const std::string target = (dir / "file.bin").string();
+  EXPECT_EQ(run_upload_script(target, "hello", sha256_hex("hello"), bin.string()), 0);
+  EXPECT_EQ(read_file(target), "hello");
+  const std::string other = (dir / "other.bin").string();
+  EXPECT_NE(run_upload_script(other, "damaged", sha256_hex("hello"), bin.string()), 0);
+  EXPECT_FALSE(std::filesystem::exists(other));
+  EXPECT_EQ(count_files(dir), 1u);
   std::filesystem::remove_all(dir);
 }
 

@@ -6,6 +6,9 @@ namespace dci::transport {
 namespace {
 
 constexpr size_t k_write_chunk = 64 * 1024;
+// See sendable(). sshd grants window back per 3 packets (96 KiB) read: stay well above that.
+constexpr uint32_t k_max_unconsumed = 256 * 1024;
+constexpr auto k_cap_patience = std::chrono::seconds(10);
 constexpr size_t k_stderr_tail = 4096;
 
 bool write_pending(ssh_session session) {
@@ -73,6 +76,28 @@ int ChannelRun::on_write_ready(ssh_session, ssh_channel, uint32_t, void* self) {
   return 0;
 }
 
+uint32_t ChannelRun::sendable() {
+  const uint32_t window = ssh_channel_window_size(m_channel.get());
+  if (!m_cap_on) return window;
+  m_peak_window = std::max(m_peak_window, window);
+  const uint32_t unconsumed = m_peak_window - window;
+  if (unconsumed < k_max_unconsumed) {
+    m_capped_since.reset();
+    return std::min(window, k_max_unconsumed - unconsumed);
+  }
+  // Should a server grant window only late, the cap would never open: lift it. (A busy sshd
+  // can go unscheduled for a second, so the patience is long.)
+  const auto now = std::chrono::steady_clock::now();
+  if (!m_capped_since || window != m_capped_window) {
+    m_capped_since = now;
+    m_capped_window = window;
+  } else if (now - *m_capped_since >= k_cap_patience) {
+    m_cap_on = false;
+    return window;
+  }
+  return 0;
+}
+
 bool ChannelRun::finished() const {
   const bool exited = m_outcome.exit_status || !m_outcome.signal.empty();
   return m_closed || (m_eof && exited);
@@ -100,6 +125,7 @@ void ChannelRun::finish_channel(bool kill) {
 Task<Outcome<ChannelOutcome>> ChannelRun::run(const std::string& command, std::string_view input,
                                               const OutputSink& sink, TimePoint deadline) {
   m_sink = &sink;
+  m_cap_on = ssh_get_openssh_version(m_session) > 0;
   m_channel.reset(ssh_channel_new(m_session));
   if (!m_channel) co_return lost("cannot create a channel");
   ssh_channel channel = m_channel.get();
@@ -146,9 +172,9 @@ Task<Outcome<ChannelOutcome>> ChannelRun::run(const std::string& command, std::s
     }
     // stdin: only while libssh's output is flushed, so at most one chunk waits in memory.
     while (offset < input.size() && !m_closed && !write_pending(m_session)) {
-      const uint32_t window = ssh_channel_window_size(channel);
-      if (window == 0) break;
-      const size_t length = std::min<size_t>({k_write_chunk, input.size() - offset, window});
+      const uint32_t allowed = sendable();
+      if (allowed == 0) break;
+      const size_t length = std::min<size_t>({k_write_chunk, input.size() - offset, allowed});
       const int written = m_io.call([&] {
         return ssh_channel_write(channel, input.data() + offset, static_cast<uint32_t>(length));
       });
@@ -179,7 +205,10 @@ Task<Outcome<ChannelOutcome>> ChannelRun::run(const std::string& command, std::s
       if (!ssh_is_connected(m_session)) co_return lost("waiting for the exit status");
     }
     if (finished()) break;
-    if (progress) continue;
+    // The server's window adjust may have been processed by the read above: no socket event
+    // would announce it, so look before sleeping.
+    const bool can_send = offset < input.size() && !m_closed && sendable() > 0;
+    if (progress || (can_send && !write_pending(m_session))) continue;
     if (!co_await m_io.wait(write_pending(m_session), deadline)) {
       m_outcome.timed_out = true;
       finish_channel(exec_confirmed);

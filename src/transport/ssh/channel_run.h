@@ -4,6 +4,7 @@
 // Used by SshConnection for exec() and upload(). Must be awaited on the io_context thread and
 // outlived by the session and its SessionIo.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,14 @@ class ChannelRun {
                              const char* message, const char* language, void* self);
   static int on_write_ready(ssh_session, ssh_channel, uint32_t bytes, void* self);
 
+  // Bytes of stdin that may be sent now: at most the server's window and, with OpenSSH's sshd,
+  // at most k_max_unconsumed beyond what the command has read. sshd keeps channel data the
+  // command has not read in a buffer it grows by copying; with its whole 2 MiB window in flight
+  // it copies megabytes per 32 KiB packet, and the cap cuts its CPU per uploaded byte ~3x
+  // (bench/peers/README.md, P2). Unread = the largest window sshd granted (it grants the window
+  // once the command runs) less the window left, as sshd grants window back as the command
+  // reads. If no window comes for k_cap_patience while the cap holds input back, it is lifted.
+  uint32_t sendable();
   bool finished() const;
   TransportError lost(const std::string& what) const;
   void finish_channel(bool kill);
@@ -55,6 +64,10 @@ class ChannelRun {
   ssh_channel_callbacks_struct m_callbacks{};
   const OutputSink* m_sink = nullptr;
   ChannelOutcome m_outcome;
+  uint32_t m_peak_window = 0;  // the largest window the server granted this channel
+  bool m_cap_on = false;       // the server is OpenSSH and has not failed to grant (sendable())
+  std::optional<std::chrono::steady_clock::time_point> m_capped_since;
+  uint32_t m_capped_window = 0;
   bool m_eof = false;
   bool m_closed = false;
 };
