@@ -63,9 +63,28 @@ bool runs_preflight(const StageCommand& command) {
          command.stages.end();
 }
 
+// --install-prereqs / --no-install-prereqs; unset: the config's install_prereqs.
+std::optional<bool> install_prereqs_choice(const StageCommandOptions& options) {
+  if (options.install_prereqs) return true;
+  if (options.no_install_prereqs) return false;
+  return std::nullopt;
+}
+
+void add_install_prereqs_flags(CLI::App& command, StageCommandOptions& options) {
+  CLI::Option* install = command.add_flag(
+      "--install-prereqs", options.install_prereqs,
+      "Preflight first installs what the distribution's prerequisites lack on each host "
+      "(install.sh --install-prereqs, as root), then checks (default: the config's "
+      "install_prereqs)");
+  command
+      .add_flag("--no-install-prereqs", options.no_install_prereqs,
+                "Only check the prerequisites, even when the config sets install_prereqs")
+      ->excludes(install);
+}
+
 // `dcinstall plan` and `--dry-run`: what each stage would do per host; nothing runs.
 int print_plans(Installer& installer, const std::vector<Stage>& stages, bool retry_failed,
-                bool skip_succeeded, bool json) {
+                bool skip_succeeded, bool install_prereqs, bool json) {
   nlohmann::json out = nlohmann::json::array();
   for (Stage stage : stages) {
     auto plan = installer.plan(stage, retry_failed, skip_succeeded);
@@ -77,9 +96,15 @@ int print_plans(Installer& installer, const std::vector<Stage>& stages, bool ret
                               {"hosts_with_work", plan->hosts_with_work()},
                               {"hosts_without_work", plan->hosts_without_work()},
                               {"phases", nlohmann::json::array()}};
+    if (stage == Stage::Preflight) stage_json["install_prereqs"] = install_prereqs;
     if (!json) {
       std::cout << stage_name(stage) << ": " << plan->hosts_with_work() << " with work, "
-                << plan->hosts_without_work() << " without\n";
+                << plan->hosts_without_work() << " without";
+      if (stage == Stage::Preflight) {
+        std::cout << "; prerequisites "
+                  << (install_prereqs ? "installed where missing" : "checked only");
+      }
+      std::cout << "\n";
     }
     for (const PlanPhase& phase : plan->phases) {
       nlohmann::json hosts = nlohmann::json::array();
@@ -126,8 +151,10 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
   auto installer = open_installer(io.get_executor(), options, true);
   if (!installer) return k_exit_usage;
   const bool skip_succeeded = std::string(command.name) == "install";
+  const std::optional<bool> install_prereqs = install_prereqs_choice(options);
   if (options.dry_run) {
     return print_plans(*installer, command.stages, options.retry_failed, skip_succeeded,
+                       install_prereqs.value_or(installer->config().cluster().install_prereqs),
                        options.json);
   }
   if (command.stages == std::vector<Stage>{Stage::Uninstall} &&
@@ -161,9 +188,6 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
   ticker.async_wait(on_tick);
 
   RunOutcome outcome;
-  std::optional<bool> install_prereqs;  // unset: the config's install_prereqs
-  if (options.install_prereqs) install_prereqs = true;
-  if (options.no_install_prereqs) install_prereqs = false;
   RunRequest request{recorded_command(command.name, options.retry_failed, install_prereqs),
                      command.stages, options.retry_failed, skip_succeeded, install_prereqs};
   asio::co_spawn(
@@ -205,16 +229,7 @@ void add_stage_commands(CLI::App& app, int& exit_code) {
     sub->add_flag("--retry-failed", options->retry_failed,
                   "Only the hosts whose last attempt failed, was cancelled or interrupted");
     sub->add_flag("--dry-run", options->dry_run, "Print the plan per host; run nothing");
-    if (runs_preflight(command)) {
-      CLI::Option* install = sub->add_flag(
-          "--install-prereqs", options->install_prereqs,
-          "Preflight first installs what the distribution's prerequisites lack on each host "
-          "(install.sh --install-prereqs, as root), then checks (default: the config's "
-          "install_prereqs)");
-      sub->add_flag("--no-install-prereqs", options->no_install_prereqs,
-                    "Only check the prerequisites, even when the config sets install_prereqs")
-          ->excludes(install);
-    }
+    if (runs_preflight(command)) add_install_prereqs_flags(*sub, *options);
     if (command.stages == std::vector<Stage>{Stage::Uninstall}) {
       sub->add_flag("-y,--yes", options->yes, "Do not ask for confirmation");
     }
@@ -232,6 +247,7 @@ void add_stage_commands(CLI::App& app, int& exit_code) {
   plan->add_option("stage", *stage, "install, preflight, deploy, postflight or uninstall")
       ->capture_default_str();
   plan->add_flag("--retry-failed", options->retry_failed, "As with --retry-failed");
+  add_install_prereqs_flags(*plan, *options);
   plan->callback([options, stage, &exit_code] {
     for (const StageCommand& command : stage_commands()) {
       if (*stage != command.name) continue;

@@ -50,6 +50,9 @@ void StateRecorder::on_event(const Event& event) {
         m_store.set_host_stage(
             {host->host, role, stage, HostState::Pending, "", "uninstalled", m_run_id, now_ms()});
       }
+    } else if (host->stage == "deploy" && host->state == HostState::Succeeded) {
+      // Installed again: an earlier uninstall of this host no longer describes it.
+      m_store.clear_host_stage(host->host, "uninstall");
     }
   } else if (std::holds_alternative<StageFinished>(event)) {
     flush();

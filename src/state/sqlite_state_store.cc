@@ -125,7 +125,15 @@ Status SqliteStateStore::finish_run(int64_t run_id, const std::string& outcome) 
 }
 
 void SqliteStateStore::set_host_stage(const HostStageStatus& status) {
-  m_pending_hosts.push_back(status);
+  m_pending_hosts.push_back({status, false});
+  if (m_pending_hosts.size() + m_pending_steps.size() >= k_auto_flush_records) flush();
+}
+
+void SqliteStateStore::clear_host_stage(const std::string& host, const std::string& stage) {
+  HostStageStatus key;
+  key.host = host;
+  key.stage = stage;
+  m_pending_hosts.push_back({std::move(key), true});
   if (m_pending_hosts.size() + m_pending_steps.size() >= k_auto_flush_records) flush();
 }
 
@@ -152,7 +160,16 @@ Status SqliteStateStore::flush() {
       "role = excluded.role, state = excluded.state, bundle_id = excluded.bundle_id, "
       "error = excluded.error, run_id = excluded.run_id, updated_ms = excluded.updated_ms");
   if (!upsert) return fail(upsert.error());
-  for (const HostStageStatus& host : m_pending_hosts) {
+  auto remove =
+      SqliteStatement::prepare(m_db, "DELETE FROM host_stages WHERE host = ? AND stage = ?");
+  if (!remove) return fail(remove.error());
+  for (const auto& [host, clear] : m_pending_hosts) {
+    if (clear) {
+      if (auto status = remove->bind(1, host.host).bind(2, host.stage).run(); !status) {
+        return fail(status.error());
+      }
+      continue;
+    }
     upsert->bind(1, host.host).bind(2, host.stage).bind(3, host.role);
     upsert->bind(4, host_state_name(host.state)).bind(5, host.bundle_id).bind(6, host.error);
     upsert->bind(7, host.run_id).bind(8, host.updated_ms ? host.updated_ms : now_ms());

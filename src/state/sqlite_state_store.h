@@ -29,6 +29,7 @@ class SqliteStateStore final : public StateStore {
   Result<int64_t> begin_run(const std::string& command) override;
   Status finish_run(int64_t run_id, const std::string& outcome) override;
   void set_host_stage(const HostStageStatus& status) override;
+  void clear_host_stage(const std::string& host, const std::string& stage) override;
   void add_step(StepRecord step) override;
   Status flush() override;
 
@@ -42,7 +43,11 @@ class SqliteStateStore final : public StateStore {
 
   // mutable: SQLite reads need a non-const handle; reads change no state of the store.
   mutable SqliteDatabase m_db;
-  std::vector<HostStageStatus> m_pending_hosts;
+  struct PendingHostRow {
+    HostStageStatus row;
+    bool clear = false;  // delete the (host, stage) row instead of writing it
+  };
+  std::vector<PendingHostRow> m_pending_hosts;
   std::vector<StepRecord> m_pending_steps;
 };
 

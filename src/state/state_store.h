@@ -31,6 +31,8 @@ class StateStore {
   virtual Status finish_run(int64_t run_id, const std::string& outcome) = 0;
 
   virtual void set_host_stage(const HostStageStatus& status) = 0;
+  // Forgets `host`'s row for `stage` (buffered, in order with set_host_stage).
+  virtual void clear_host_stage(const std::string& host, const std::string& stage) = 0;
   virtual void add_step(StepRecord step) = 0;
   virtual Status flush() = 0;
 

@@ -2,7 +2,7 @@
 # A whole cluster's life on a private fleet (3 masters, 4 agents, 1 public agent):
 # install 3 masters + 2 agents → cluster check passes → `install` again touches no host → add
 # 2 agents and the public agent: only they get work → support bundle holds no secret → uninstall
-# leaves every host as it was before.
+# leaves every host as it was before → install again: status shows only the new install.
 #   install_lifecycle_test.sh DCINSTALL SOURCE_DIR
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 
@@ -94,4 +94,12 @@ if diff -u "$TMP/before.txt" "$TMP/after.txt"; then pass "hosts are as before"; 
 expect_exit 0 "plan deploy after uninstall" dci plan deploy --json
 with_work=$(python3 -c "import json; d=json.load(open('$TMP/last.out')); print(d[0]['hosts_with_work'])")
 [ "$with_work" = 8 ] && pass "every host has deploy work again" || fail "$with_work hosts with deploy work after uninstall"
+
+say "install again after the uninstall: status shows the new install only"
+expect_exit 0 "install after uninstall" dci install --json
+[ "$(status_count deploy master succeeded)" = 3 ] && [ "$(status_count deploy agent succeeded)" = 4 ] &&
+  pass "every host deployed again" || fail "deployed again: $(status_count deploy master succeeded) masters, $(status_count deploy agent succeeded) agents"
+expect_exit 0 "status --json" "$DCINSTALL" status --work-dir "$WORK" --json
+python3 -c "import json,sys; sys.exit('uninstall' in json.load(open('$TMP/last.out'))['stages'])" &&
+  pass "status no longer lists the earlier uninstall" || fail "status still lists the uninstall: $(head -c 600 "$TMP/last.out")"
 finish

@@ -2,6 +2,7 @@
 # `--install-prereqs` on a private fleet with tests/installer/testdata/prereqs, whose
 # `test-marker` prerequisite is a file under /opt/dcinstall (private to each fleet host):
 #   - `dcinstall preflight` fails on every host, naming the missing prerequisite;
+#   - `dcinstall plan preflight [--install-prereqs]` says whether they would be installed;
 #   - `dcinstall preflight --install-prereqs` installs it everywhere (step install-prereqs,
 #     recorded and shown by `logs`) and passes;
 #   - the same again installs nothing (every prerequisite reported present; one install per host).
@@ -36,6 +37,14 @@ reasons=$(python3 -c "import json; d=json.load(open('$TMP/status.json')); print(
 for address in $hosts; do
   on_host "$address" "test ! -e /opt/dcinstall/.prereq-installs" || fail "preflight ran the install on $address"
 done
+
+say "plan preflight: says whether prerequisites would be installed"
+expect_exit 0 "plan preflight" dci plan preflight --json
+python3 -c "import json,sys; sys.exit(json.load(open('$TMP/last.out'))[0]['install_prereqs'] is not False)" &&
+  pass "the plan checks prerequisites only (the config's default)" || fail "plan: $(head -c 400 "$TMP/last.out")"
+expect_exit 0 "plan preflight --install-prereqs" dci plan preflight --install-prereqs
+grep -q "^preflight: $count with work, 0 without; prerequisites installed where missing$" "$TMP/last.out" &&
+  pass "the plan says prerequisites would be installed" || fail "plan: $(head -n 3 "$TMP/last.out")"
 
 say "preflight --install-prereqs: installed everywhere, then the checks pass"
 expect_exit 0 "preflight --install-prereqs passes" dci preflight --install-prereqs --json

@@ -43,5 +43,35 @@ TEST(StateRecorderTest, RecordsStepsWithOutputAndHostRowsButNotSkippedHosts) {
   EXPECT_EQ(hosts[1].bundle_id, "b1");
 }
 
+TEST(StateRecorderTest, UninstallResetsTheInstallRowsAndADeployForgetsTheUninstall) {
+  TempDir dir("recorder-lifecycle");
+  auto store = SqliteStateStore::open((dir.path() / "state.db").string());
+  ASSERT_TRUE(store);
+  StateRecorder recorder(*store);
+  const std::string a = "10.0.0.1:22", b = "10.0.0.2:22";
+  const int64_t uninstall = *store->begin_run("uninstall");
+  recorder.on_event(StageStarted{"uninstall", uninstall, {{Role::Agent, 2}}, ""});
+  for (const std::string& host : {a, b}) {
+    recorder.on_event(HostFinished{"uninstall", host, Role::Agent, HostState::Succeeded, "", ""});
+  }
+  recorder.on_event(StageFinished{"uninstall", true, false, {}, {}, "", 1.0});
+  ASSERT_EQ(store->host_stages("uninstall").size(), 2u);
+  ASSERT_EQ(store->host_stages("deploy").size(), 2u);
+  for (const HostStageStatus& row : store->host_stages("deploy")) {
+    EXPECT_EQ(row.state, HostState::Pending);
+    EXPECT_EQ(row.error, "uninstalled");
+  }
+
+  const int64_t deploy = *store->begin_run("deploy");
+  StateRecorder again(*store);
+  again.on_event(StageStarted{"deploy", deploy, {{Role::Agent, 2}}, ""});
+  again.on_event(HostFinished{"deploy", a, Role::Agent, HostState::Succeeded, "", "b1"});
+  again.on_event(HostFinished{"deploy", b, Role::Agent, HostState::Failed, "install failed", "b1"});
+  again.on_event(StageFinished{"deploy", false, false, {}, {}, "1 agent failed", 1.0});
+  const auto uninstalled = store->host_stages("uninstall");
+  ASSERT_EQ(uninstalled.size(), 1u);  // b's deploy failed: it may still be as uninstalled
+  EXPECT_EQ(uninstalled[0].host, b);
+}
+
 }  // namespace
 }  // namespace dci

@@ -67,6 +67,24 @@ TEST_F(SqliteStateStoreTest, BufferedWritesLandOnFlushAndKeepTheLatestPerHostAnd
   EXPECT_TRUE(store.host_stages("preflight").empty());
 }
 
+TEST_F(SqliteStateStoreTest, ClearedRowsGoAtTheFlushInOrderWithWrites) {
+  SqliteStateStore store = open();
+  const int64_t run = *store.begin_run("deploy");
+  store.set_host_stage(host("10.0.0.1:22", HostState::Succeeded, run));
+  store.set_host_stage(host("10.0.0.2:22", HostState::Succeeded, run));
+  ASSERT_TRUE(store.flush());
+  store.clear_host_stage("10.0.0.1:22", "deploy");
+  store.clear_host_stage("10.0.0.2:22", "deploy");
+  store.set_host_stage(host("10.0.0.2:22", HostState::Failed, run));  // after its clear: kept
+  store.clear_host_stage("10.0.0.3:22", "deploy");                    // no such row: no error
+  EXPECT_EQ(store.host_stages("deploy").size(), 2u);                  // not flushed yet
+  ASSERT_TRUE(store.flush());
+  const auto hosts = store.host_stages("deploy");
+  ASSERT_EQ(hosts.size(), 1u);
+  EXPECT_EQ(hosts[0].host, "10.0.0.2:22");
+  EXPECT_EQ(hosts[0].state, HostState::Failed);
+}
+
 TEST_F(SqliteStateStoreTest, StepOutputIsCappedAndMarked) {
   SqliteStateStore store = open();
   const int64_t run = *store.begin_run("preflight");
