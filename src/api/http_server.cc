@@ -4,11 +4,21 @@
 // <utility> before Asio, as Boost 1.74 needs under C++20.
 #include "transport/asio.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <iostream>
 #include <map>
@@ -26,9 +36,12 @@ namespace asio = transport::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr size_t k_body_limit = 16 * 1024 * 1024;
 constexpr auto k_read_timeout = std::chrono::seconds(120);
+constexpr auto k_handshake_timeout = std::chrono::seconds(30);
 constexpr size_t k_max_sse_backlog = 8 * 1024 * 1024;
 
 std::string text_of(beast::string_view view) {
@@ -37,6 +50,55 @@ std::string text_of(beast::string_view view) {
 
 bool is_state_changing(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
+}
+
+void close_socket(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().close(ignored);
+}
+
+// OpenSSL's reason for a failed TLS call, e.g. "no start line".
+std::string tls_reason(const boost::system::error_code& error) {
+  if (error.category() == asio::error::get_ssl_category()) {
+    if (const char* reason = ERR_reason_error_string(static_cast<unsigned long>(error.value()))) {
+      return reason;
+    }
+  }
+  return error.message();
+}
+
+// The server's TLS context: TLS 1.2 or later, the certificate chain and its key.
+Result<std::unique_ptr<ssl::context>> load_tls(const TlsFiles& files) {
+  for (const std::string& file : {files.cert_path, files.key_path}) {
+    if (::access(file.c_str(), R_OK) != 0) {
+      return Error(std::string("cannot read it: ") + std::strerror(errno), file);
+    }
+  }
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
+  boost::system::error_code error;
+  context->use_certificate_chain_file(files.cert_path, error);
+  if (error) {
+    return Error("cannot use it as a PEM certificate: " + tls_reason(error), files.cert_path);
+  }
+  const Error mismatch("the private key does not match the certificate " + files.cert_path,
+                       files.key_path);
+  context->use_private_key_file(files.key_path, ssl::context::pem, error);
+  if (error && error.category() == asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(error.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    return mismatch;
+  }
+  if (error) {
+    return Error("cannot use it as a PEM private key: " + tls_reason(error), files.key_path);
+  }
+  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    ERR_clear_error();
+    return mismatch;
+  }
+  return context;
 }
 
 // One /api/v1/events client: a queue the hub fills and a writer loop that drains it.
@@ -63,7 +125,8 @@ class SseStream final : public SseClient {
   }
 
   // Writes queued text until close() or a write error.
-  transport::Task<void> pump(beast::tcp_stream& stream) {
+  template <typename Stream>
+  transport::Task<void> pump(Stream& stream) {
     while (!m_closed) {
       if (m_queue.empty()) {
         m_signal.expires_at(transport::TimePoint::max());
@@ -98,11 +161,13 @@ class SseStream final : public SseClient {
 
 class HttpServer::Impl {
  public:
-  Impl(transport::Executor executor, ApiService& service, ListenAddress address, std::string token)
+  Impl(transport::Executor executor, ApiService& service, ListenAddress address, std::string token,
+       std::optional<TlsFiles> tls)
       : m_executor(executor),
         m_service(service),
         m_address(std::move(address)),
         m_token(std::move(token)),
+        m_tls_files(std::move(tls)),
         m_acceptor(executor) {}
 
   Status listen();
@@ -113,7 +178,7 @@ class HttpServer::Impl {
                                  : m_address.host;
     ListenAddress shown = m_address;
     shown.host = host;
-    return "http://" + shown.authority(m_port) + "/?token=" + m_token;
+    return scheme() + "://" + shown.authority(m_port) + "/?token=" + m_token;
   }
   void start() { asio::co_spawn(m_executor, accept_loop(), asio::detached); }
   void stop();
@@ -122,9 +187,14 @@ class HttpServer::Impl {
   using Request = http::request<http::string_body>;
   using Response = http::response<http::string_body>;
 
+  std::string scheme() const { return m_tls ? "https" : "http"; }
   transport::Task<void> accept_loop();
   transport::Task<void> session(tcp::socket socket);
-  transport::Task<void> serve_events(beast::tcp_stream& stream, const ApiRequest& request,
+  // Requests on one connection (plain or TLS) until it closes; `id` names it in m_closers.
+  template <typename Stream>
+  transport::Task<void> serve(Stream& stream, uint64_t id);
+  template <typename Stream>
+  transport::Task<void> serve_events(Stream& stream, const ApiRequest& request,
                                      uint64_t session_id);
   transport::Task<ApiResponse> answer(const Request& request, ApiRequest& api, bool& is_events);
   bool authorized(const Request& request) const;
@@ -136,6 +206,8 @@ class HttpServer::Impl {
   ApiService& m_service;
   ListenAddress m_address;
   std::string m_token;
+  std::optional<TlsFiles> m_tls_files;
+  std::unique_ptr<ssl::context> m_tls;  // set by listen() when m_tls_files
   tcp::acceptor m_acceptor;
   uint16_t m_port = 0;
   bool m_stopped = false;
@@ -147,6 +219,11 @@ class HttpServer::Impl {
 };
 
 Status HttpServer::Impl::listen() {
+  if (m_tls_files) {
+    auto tls = load_tls(*m_tls_files);
+    if (!tls) return tls.error();
+    m_tls = std::move(*tls);
+  }
   boost::system::error_code error;
   const std::string host = m_address.host == "localhost" ? "127.0.0.1" : m_address.host;
   const auto ip = asio::ip::make_address(host, error);
@@ -183,23 +260,37 @@ transport::Task<void> HttpServer::Impl::accept_loop() {
 }
 
 transport::Task<void> HttpServer::Impl::session(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
   const uint64_t id = ++m_next_session;
-  (*m_closers)[id] = [&stream] {
-    boost::system::error_code ignored;
-    stream.socket().close(ignored);
-  };
   struct Unregister {
     std::shared_ptr<Closers> closers;
     uint64_t id;
     ~Unregister() { closers->erase(id); }
   } unregister{m_closers, id};
+  if (!m_tls) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve(stream, id);
+    co_return;
+  }
+  TlsStream stream(std::move(socket), *m_tls);
+  (*m_closers)[id] = [&stream] { close_socket(beast::get_lowest_layer(stream)); };
+  beast::get_lowest_layer(stream).expires_after(k_handshake_timeout);
+  boost::system::error_code error;
+  auto token = asio::redirect_error(asio::use_awaitable, error);
+  co_await stream.async_handshake(ssl::stream_base::server, token);
+  // A failed handshake (e.g. plain HTTP on the TLS port) just closes the connection.
+  if (!error) co_await serve(stream, id);
+  close_socket(beast::get_lowest_layer(stream));
+}
 
+template <typename Stream>
+transport::Task<void> HttpServer::Impl::serve(Stream& stream, uint64_t id) {
+  beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
+  (*m_closers)[id] = [&tcp_layer] { close_socket(tcp_layer); };
   beast::flat_buffer buffer;
   while (!m_stopped) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(k_body_limit);
-    stream.expires_after(k_read_timeout);
+    tcp_layer.expires_after(k_read_timeout);
     boost::system::error_code error;
     auto read_token = asio::redirect_error(asio::use_awaitable, error);
     co_await http::async_read(stream, buffer, parser, read_token);
@@ -221,14 +312,12 @@ transport::Task<void> HttpServer::Impl::session(tcp::socket socket) {
       break;
     }
     Response response = to_beast(answer_value, request);
-    stream.expires_after(k_read_timeout);
+    tcp_layer.expires_after(k_read_timeout);
     auto write_token = asio::redirect_error(asio::use_awaitable, error);
     co_await http::async_write(stream, response, write_token);
     if (error || !response.keep_alive()) break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.socket().close(ignored);
+  close_socket(tcp_layer);
 }
 
 bool HttpServer::Impl::authorized(const Request& request) const {
@@ -266,7 +355,7 @@ bool HttpServer::Impl::origin_allowed(const Request& request) const {
     }
   }
   for (const std::string& host : hosts) {
-    if (origin == "http://" + host) return true;
+    if (origin == scheme() + "://" + host) return true;
   }
   return false;
 }
@@ -315,7 +404,8 @@ ApiResponse HttpServer::Impl::static_file(const Request& request, const ApiReque
       response.content_type = "text/plain; charset=utf-8";
       response.headers.emplace_back("Location", "/");
       response.headers.emplace_back("Set-Cookie", std::string(k_token_cookie) + "=" + m_token +
-                                                      "; HttpOnly; SameSite=Strict; Path=/");
+                                                      "; HttpOnly; SameSite=Strict; Path=/" +
+                                                      (m_tls ? "; Secure" : ""));
       response.body = "see /\n";
       return response;
     }
@@ -352,8 +442,8 @@ HttpServer::Impl::Response HttpServer::Impl::to_beast(const ApiResponse& answer,
   return response;
 }
 
-transport::Task<void> HttpServer::Impl::serve_events(beast::tcp_stream& stream,
-                                                     const ApiRequest& request,
+template <typename Stream>
+transport::Task<void> HttpServer::Impl::serve_events(Stream& stream, const ApiRequest& request,
                                                      uint64_t session_id) {
   std::optional<int64_t> last_event_id;
   const std::string last =
@@ -362,7 +452,8 @@ transport::Task<void> HttpServer::Impl::serve_events(beast::tcp_stream& stream,
     long long id = 0;
     if (parse_int(trim(last), id)) last_event_id = id;
   }
-  stream.expires_never();
+  beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
+  tcp_layer.expires_never();
   const std::string header =
       "HTTP/1.1 200 OK\r\nServer: dcinstall\r\nContent-Type: text/event-stream\r\n"
       "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n"
@@ -370,10 +461,9 @@ transport::Task<void> HttpServer::Impl::serve_events(beast::tcp_stream& stream,
   auto client = std::make_shared<SseStream>(m_executor, request.param("host"));
   client->send(header);
   // stop() must also wake the writer, not just close the socket.
-  (*m_closers)[session_id] = [&stream, client] {
+  (*m_closers)[session_id] = [&tcp_layer, client] {
     client->close();
-    boost::system::error_code ignored;
-    stream.socket().close(ignored);
+    close_socket(tcp_layer);
   };
   m_service.hub().subscribe(client, last_event_id);
   co_await client->pump(stream);
@@ -381,8 +471,9 @@ transport::Task<void> HttpServer::Impl::serve_events(beast::tcp_stream& stream,
 }
 
 HttpServer::HttpServer(transport::Executor executor, ApiService& service, ListenAddress address,
-                       std::string token)
-    : m_impl(std::make_unique<Impl>(executor, service, std::move(address), std::move(token))) {}
+                       std::string token, std::optional<TlsFiles> tls)
+    : m_impl(std::make_unique<Impl>(executor, service, std::move(address), std::move(token),
+                                    std::move(tls))) {}
 
 HttpServer::~HttpServer() = default;
 

@@ -7,11 +7,15 @@
 // `Authorization: Bearer`, else 401. GET /?token=T with the right token sets the cookie and
 // redirects to /. POST/PUT/DELETE/PATCH whose Origin header is not this server's origin: 403.
 //
+// TLS: with TlsFiles, every connection is HTTPS (TLS 1.2 or later), the URL says https and the
+// token cookie is Secure.
+//
 // Single-threaded: on the io_context thread. Lifetime: the ApiService outlives the server;
 // stop() closes the listener and every connection, so the io_context can run out of work.
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/api_service.h"
@@ -21,17 +25,25 @@
 
 namespace dci::api {
 
+// PEM files: the certificate (chain) and its private key.
+struct TlsFiles {
+  std::string cert_path;
+  std::string key_path;
+};
+
 class HttpServer {
  public:
   HttpServer(transport::Executor executor, ApiService& service, ListenAddress address,
-             std::string token);
+             std::string token, std::optional<TlsFiles> tls = std::nullopt);
   ~HttpServer();
 
-  // Binds and listens. The Error names the address and the OS reason.
+  // Loads the TLS files (the Error names the file and OpenSSL's reason, or says the key does
+  // not match the certificate), binds and listens (the Error names the address and the OS
+  // reason).
   Status listen();
   // The bound port (the real one when the address asked for port 0). Precondition: listen().
   uint16_t port() const;
-  // "http://127.0.0.1:9000/?token=...": what to open.
+  // "http://127.0.0.1:9000/?token=..." (https with TLS): what to open.
   std::string url() const;
 
   // Accepts connections until stop().

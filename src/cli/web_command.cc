@@ -36,10 +36,14 @@ int run_web(const WebOptions& options) {
     std::cerr << "dcinstall web: --listen: " << address.error().to_string() << "\n";
     return k_exit_usage;
   }
+  std::optional<api::TlsFiles> tls;
   if (!options.tls_cert.empty() || !options.tls_key.empty()) {
-    std::cerr << "dcinstall web: --tls-cert/--tls-key are not supported yet; listen on "
-                 "127.0.0.1 and reach it through an SSH tunnel (ssh -L 9000:127.0.0.1:9000 ...)\n";
-    return k_exit_usage;
+    if (options.tls_cert.empty() || options.tls_key.empty()) {
+      std::cerr << "dcinstall web: --tls-cert and --tls-key go together (a PEM certificate and "
+                   "its private key)\n";
+      return k_exit_usage;
+    }
+    tls = api::TlsFiles{options.tls_cert, options.tls_key};
   }
 
   asio::io_context io;
@@ -61,15 +65,16 @@ int run_web(const WebOptions& options) {
     std::cerr << "dcinstall web: " << e.what() << "\n";
     return k_exit_failed;
   }
-  api::HttpServer server(io.get_executor(), service, *address, token);
+  api::HttpServer server(io.get_executor(), service, *address, token, tls);
   if (Status listening = server.listen(); !listening) {
     std::cerr << "dcinstall web: " << listening.error().to_string() << "\n";
     return k_exit_usage;
   }
-  if (!address->is_loopback()) {
+  if (!address->is_loopback() && !tls) {
     std::cerr << "dcinstall web: WARNING: listening on " << address->authority(server.port())
               << ", reachable from other machines, without TLS: the token, the config and every "
-                 "log travel unencrypted. Prefer 127.0.0.1 and an SSH tunnel.\n";
+                 "log travel unencrypted. Give --tls-cert/--tls-key, or prefer 127.0.0.1 and an "
+                 "SSH tunnel.\n";
   }
   server.start();
   std::cout << "dcinstall web: serving " << options.config_path << " (work dir " << options.work_dir
@@ -131,8 +136,9 @@ void add_web_command(CLI::App& app, int& exit_code) {
                    "ADDRESS[:PORT] to listen on; port 0 picks a free port. A non-loopback "
                    "address is reachable from other machines (a warning is printed)")
       ->capture_default_str();
-  command->add_option("--tls-cert", options->tls_cert, "TLS certificate (not supported yet)");
-  command->add_option("--tls-key", options->tls_key, "TLS private key (not supported yet)");
+  command->add_option("--tls-cert", options->tls_cert,
+                      "PEM certificate (chain) to serve HTTPS with (with --tls-key)");
+  command->add_option("--tls-key", options->tls_key, "PEM private key of --tls-cert");
   command->callback([options, &exit_code] { exit_code = run_web(*options); });
 }
 
