@@ -33,7 +33,9 @@ export function browserSkipReason() {
   return '';
 }
 
-export async function launch() {
+// `ignoreHTTPSErrors`: accept a test's self-signed certificate (api_https_test checks the
+// certificate itself).
+export async function launch({ ignoreHTTPSErrors = false } = {}) {
   const { chromium } = loadPlaywright();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'dcinstall-chromium-'));
   // A persistent context is how playwright takes a fresh --user-data-dir of our own.
@@ -42,6 +44,7 @@ export async function launch() {
     headless: true,
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
+    ignoreHTTPSErrors,
     args: [
       '--headless',
       '--no-sandbox',
