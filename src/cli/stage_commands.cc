@@ -177,9 +177,11 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
       };
   signals.async_wait(on_signal);
   asio::steady_timer ticker(io);
+  // cancel() does not reach a tick already queued to run: `finished` stops the re-arming.
+  bool finished = false;
   std::function<void(const boost::system::error_code&)> on_tick =
       [&](const boost::system::error_code& error) {
-        if (error) return;
+        if (error || finished) return;
         printer.tick();
         ticker.expires_after(std::chrono::milliseconds(250));
         ticker.async_wait(on_tick);
@@ -194,6 +196,7 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
       io,
       [&]() -> transport::Task<void> {
         outcome = co_await installer->run(request, printer);
+        finished = true;
         signals.cancel();
         ticker.cancel();
       },

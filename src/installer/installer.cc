@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "installer/stage_programs.h"
@@ -40,17 +41,22 @@ class PeriodicFlush {
       : m_timer(executor), m_recorder(recorder) {
     arm();
   }
+  // Destroying the timer does not stop a wake already queued to run: m_alive does.
+  ~PeriodicFlush() { *m_alive = false; }
+  PeriodicFlush(const PeriodicFlush&) = delete;
+  PeriodicFlush& operator=(const PeriodicFlush&) = delete;
 
  private:
   void arm() {
     m_timer.expires_after(StateRecorder::k_flush_interval);
-    m_timer.async_wait([this](const boost::system::error_code& error) {
-      if (error) return;
+    m_timer.async_wait([this, alive = m_alive](const boost::system::error_code& error) {
+      if (error || !*alive) return;
       m_recorder.flush();
       arm();
     });
   }
 
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
   transport::asio::steady_timer m_timer;
   StateRecorder& m_recorder;
 };
