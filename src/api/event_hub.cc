@@ -76,7 +76,8 @@ void EventHub::arm_flush_timer() {
   const auto due = std::max(m_last_flush + k_batch_interval, std::chrono::steady_clock::now());
   m_flush_timer.expires_at(due);
   m_flush_timer.async_wait([this](const boost::system::error_code& error) {
-    if (error) return;  // cancelled by stop(): `this` may be gone
+    // Cancelled by stop(), or queued just before it (cancel does not reach a queued wake).
+    if (error || m_stopped) return;
     m_flush_armed = false;
     flush();
   });
