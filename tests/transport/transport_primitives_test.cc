@@ -109,11 +109,15 @@ TEST(RemoteCommandTest, SudoFollowsTheConfigUnlessTheRequestSays) {
 int run_upload_script(const std::string& path, const std::string& data, const std::string& sha,
                       const std::string& path_prefix = "") {
   const std::string script = upload_command_line(path, 0640, sha, false);
-  const std::string input = std::filesystem::temp_directory_path() / "dci-upload-input";
+  // Per process: ctest runs the upload tests in parallel.
+  const std::string input =
+      std::filesystem::temp_directory_path() / ("dci-upload-input-" + std::to_string(getpid()));
   std::ofstream(input) << data;
   const std::string env = path_prefix.empty() ? "" : "PATH=" + path_prefix + ":$PATH ";
-  return std::system(
-      (env + "sh -c " + shell_quote(script) + " < " + input + " 2>/dev/null").c_str());
+  const int status =
+      std::system((env + "sh -c " + shell_quote(script) + " < " + input + " 2>/dev/null").c_str());
+  std::filesystem::remove(input);
+  return status;
 }
 
 std::string read_file(const std::string& path) {
