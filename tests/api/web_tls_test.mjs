@@ -6,13 +6,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { startServer, stopServer } from '../web/browser.mjs';
 
 const binary = process.env.DCINSTALL_BINARY;
 assert.ok(binary, 'DCINSTALL_BINARY must be set');
@@ -26,33 +27,17 @@ function webArgs(...tlsArgs) {
     '--listen', '127.0.0.1:0', ...tlsArgs];
 }
 
-// Starts `dcinstall web` with TLS; resolves with {proc, base, token} once it printed its URL.
-function startServer() {
-  const proc = spawn(binary, webArgs('--tls-cert', path.join(tmp, 'cert.pem'),
-    '--tls-key', path.join(tmp, 'key.pem')), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed; stderr: ${err}`)), 30000);
-    proc.on('exit', (code) => reject(new Error(`dcinstall web exited ${code}: ${err}`)));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/(https:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9_-]+)/);
-      if (m) {
-        clearTimeout(timer);
-        proc.removeAllListeners('exit');
-        resolve({ proc, base: m[1], token: m[2] });
-      }
-    });
-  });
+// `dcinstall web` with TLS (browser.mjs's startServer: resolves once it printed its URL).
+function startTlsServer() {
+  return startServer(binary, webArgs('--tls-cert', path.join(tmp, 'cert.pem'),
+    '--tls-key', path.join(tmp, 'key.pem')));
 }
 
 // One HTTPS GET that trusts only `cert`; resolves with {status, headers, body, peer}.
 function get(urlPath, { token, ca = cert, readAll = true } = {}) {
   return new Promise((resolve, reject) => {
     const headers = token ? { Authorization: `Bearer ${token}` } : {};
-    const req = https.get(server.base + urlPath, { ca, headers }, (res) => {
+    const req = https.get(server.origin + urlPath, { ca, headers }, (res) => {
       const peer = res.socket.getPeerCertificate();
       let body = '';
       res.setEncoding('utf8');
@@ -80,15 +65,11 @@ before(async () => {
   execFileSync('openssl', ['req', '-x509', ...ec, '-keyout', path.join(tmp, 'other-key.pem'),
     '-out', path.join(tmp, 'other-cert.pem'), '-subj', '/CN=other'], { stdio: 'ignore' });
   cert = fs.readFileSync(path.join(tmp, 'cert.pem'));
-  server = await startServer();
+  server = await startTlsServer();
 });
 
 after(async () => {
-  if (server && server.proc.exitCode === null) {
-    const exited = new Promise((resolve) => server.proc.on('exit', resolve));
-    server.proc.kill('SIGTERM');
-    await exited;
-  }
+  await stopServer(server);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -122,7 +103,7 @@ test('the events stream flows over TLS', async () => {
 });
 
 test('plain HTTP on the TLS port gets no HTTP answer', async () => {
-  const plain = server.base.replace('https://', 'http://');
+  const plain = server.origin.replace('https://', 'http://');
   const outcome = await new Promise((resolve) => {
     const req = http.get(`${plain}/api/v1/status`, (res) => resolve(`answered ${res.statusCode}`));
     req.setTimeout(20000, () => req.destroy(new Error('timed out')));
