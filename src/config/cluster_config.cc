@@ -65,6 +65,12 @@ ClusterConfig ClusterConfig::from_values(const ConfigValues& values, const Envir
   if (config.agent_failure_budget.percent) budget.pop_back();
   config.agent_failure_budget.value = std::stoll(budget.empty() ? "0" : budget);
 
+  std::string batch = values.get_string("upgrade_max_unavailable");
+  config.upgrade_max_unavailable.percent = !batch.empty() && batch.back() == '%';
+  if (config.upgrade_max_unavailable.percent) batch.pop_back();
+  config.upgrade_max_unavailable.value = std::stoll(batch.empty() ? "1" : batch);
+  config.upgrade_host_timeout_s = values.get_number("upgrade_host_timeout_s");
+
   config.install_prereqs = values.get_bool("install_prereqs");
   config.postflight_timeout_s = values.get_number("postflight_timeout_s");
   config.bootstrap_url = values.get_string("bootstrap_url");

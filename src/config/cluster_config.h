@@ -57,6 +57,18 @@ struct FailureBudget {
   long long allowed(long long agents) const { return percent ? agents * value / 100 : value; }
 };
 
+// `upgrade_max_unavailable`: a count, or a percentage of one role's agents; never below 1.
+struct BatchSize {
+  long long value = 10;
+  bool percent = true;
+
+  // How many of `hosts` one batch switches (percentages round down; at least 1).
+  long long of(long long hosts) const {
+    const long long size = percent ? hosts * value / 100 : value;
+    return size < 1 ? 1 : size;
+  }
+};
+
 struct ClusterConfig {
   std::string cluster_name;
   std::vector<ClusterHost> hosts;  // masters, then agents, then public agents, in config order
@@ -64,6 +76,8 @@ struct ClusterConfig {
   FailureBudget agent_failure_budget;
   bool install_prereqs = false;
   double postflight_timeout_s = 900;
+  BatchSize upgrade_max_unavailable;
+  double upgrade_host_timeout_s = 600;
   std::string bootstrap_url;
   std::vector<std::string> resolvers;
   std::string distribution;  // "reference" or an expanded directory path

@@ -21,6 +21,19 @@ std::optional<std::string> check_failure_budget(std::string_view value) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_max_unavailable(std::string_view value) {
+  std::string_view number = value;
+  const bool percent = !number.empty() && number.back() == '%';
+  if (percent) number.remove_suffix(1);
+  long long count = 0;
+  if (!parse_int(number, count) || count < 1 || (percent && count > 100)) {
+    return "'" + std::string(value) +
+           "' is not a batch size; expected a count of hosts of at least 1 (e.g. 2) or a "
+           "percentage 1–100% (e.g. 10%)";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_url(std::string_view value) {
   static const std::regex url(R"(https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[^\s]*)?)",
                               std::regex::icase);
@@ -197,6 +210,24 @@ Schema installer_schema() {
   budget.check = check_failure_budget;
   budget.rule_doc = "a count N or a percentage N% of the agents";
   keys.push_back(budget);
+
+  KeySpec max_unavailable = with_default(
+      key("upgrade_max_unavailable", ValueType::String,
+          "How many agents of one role a rolling change (upgrade, rollback, a changed config "
+          "on an installed cluster) switches at once; masters always go one at a time."),
+      "10%");
+  max_unavailable.check = check_max_unavailable;
+  max_unavailable.rule_doc = "a count N ≥ 1 or a percentage N% of the role's agents (at least 1)";
+  keys.push_back(max_unavailable);
+
+  KeySpec host_timeout = with_default(
+      key("upgrade_host_timeout_s", ValueType::Number,
+          "Seconds a host switched by a rolling change has to pass its health checks (and, for "
+          "a master, to be back in the quorum) before it is rolled back."),
+      "600");
+  host_timeout.check = check_positive;
+  host_timeout.rule_doc = "a positive number";
+  keys.push_back(host_timeout);
 
   keys.push_back(with_default(
       key("install_prereqs", ValueType::Boolean,
