@@ -45,6 +45,13 @@ grep -q '"ok":true.*"stage":"cluster-check".*"type":"stage_finished"' "$TMP/last
 [ "$(status_count deploy agent succeeded)" = 2 ] && pass "2 agents deployed" || fail "agents deployed: $(status_count deploy agent succeeded)"
 members=$(on_host "$(head -n1 "$FLEET_DIR/hosts.masters")" '. /etc/dcinstall/host.env; set -a; . /opt/dcinstall/active/etc/etcdctl.env; /opt/dcinstall/active/bin/etcdctl member list' | wc -l)
 [ "$members" = 3 ] && pass "etcd has 3 members" || fail "etcd member list has $members lines"
+# Positive controls for steps_in_run, which the no-op checks below rely on: the install's own
+# run has steps, and a failing `dcinstall logs` is not read as "0 steps".
+first_run=$(last_run_id)
+first_steps=$(steps_in_run "$first_run")
+[ "$first_steps" -gt 0 ] 2>/dev/null && pass "the install recorded $first_steps steps" || fail "the install's steps: $first_steps"
+broken=$(WORK=$TMP/no-such-work-dir steps_in_run "$first_run")
+[ "$broken" != 0 ] && pass "a failing logs query is not a count ($broken)" || fail "a failing logs query counted as 0 steps"
 
 say "install again: nothing to do, no host touched"
 expect_exit 0 "plan install" dci plan install --json

@@ -79,9 +79,15 @@ status_count() {
 }
 
 # steps_in_run RUN_ID [HOST [STAGE]]: steps recorded in that run (for one host, one stage).
+# When `dcinstall logs` fails it prints "error: ..." instead of a count (and returns 1), so a
+# comparison with a number fails rather than passing on an empty answer.
 steps_in_run() {
-  "$DCINSTALL" logs --json --work-dir "$WORK" ${2:+--host "$2"} ${3:+--stage "$3"} 2>/dev/null |
-    python3 -c "import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)['run_id']==$1))"
+  local out
+  if ! out=$("$DCINSTALL" logs --json --work-dir "$WORK" ${2:+--host "$2"} ${3:+--stage "$3"} 2>&1); then
+    echo "error: dcinstall logs failed: ${out##*$'\n'}"
+    return 1
+  fi
+  printf '%s\n' "$out" | python3 -c "import json,sys; print(sum(1 for l in sys.stdin if l.strip() and json.loads(l)['run_id']==$1))"
 }
 last_run_id() {
   "$DCINSTALL" status --json --work-dir "$WORK" | python3 -c "import json,sys; print(json.load(sys.stdin)['run']['id'])"

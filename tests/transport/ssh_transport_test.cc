@@ -404,6 +404,7 @@ TEST(SshTransportTest, JumpHostReachesTheTargetThroughTheBastion) {
 TEST(SshTransportTest, FleetHostsRunCommands) {
   auto fleet = test::test_fleet();
   if (!fleet) GTEST_SKIP() << "DCINSTALL_TEST_FLEET is not set; the loopback sshd tests ran";
+  ASSERT_FALSE(fleet->hosts.empty()) << "the fleet in DCINSTALL_TEST_FLEET lists no host";
   Client client(fleet->settings);
   for (const std::string& address : fleet->hosts) {
     auto session = client.connect(HostTarget{address, fleet->settings.port, "root"});

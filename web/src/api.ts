@@ -3,10 +3,12 @@
 // app to the "open the URL printed by dcinstall web" screen (see onUnauthorized).
 
 export type Role = 'master' | 'agent' | 'public_agent';
-export type StageName = 'preflight' | 'deploy' | 'postflight' | 'cluster-check' | 'uninstall';
+// The stages in run order, as the server names them (src/orchestrator's stage_name()).
+export const STAGE_NAMES = ['preflight', 'deploy', 'postflight', 'cluster-check', 'uninstall'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
 export type StageState = 'not_started' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type HostState =
-  | 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | string;
+  | 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'interrupted';
 
 export interface SchemaKey {
   key: string;
@@ -57,6 +59,7 @@ export interface RoleCounts {
   failed: number;
   skipped: number;
   cancelled: number;
+  interrupted: number;
 }
 
 export interface StageStatus {

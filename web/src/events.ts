@@ -4,19 +4,80 @@
 // growing delay. `event: reset` means the server no longer holds the missed batches: the owner
 // refetches its state.
 
-export interface ServerEvent {
-  type: string;
-  stage?: string;
-  host?: string;
-  role?: string;
-  state?: string;
-  step?: string;
-  last_line?: string;
-  error?: string;
-  stream?: 'stdout' | 'stderr';
-  data?: string;
-  [key: string]: unknown;
+import type { HostState, Role, RoleCounts, StageName } from './api';
+
+// The events of one batch (docs/http-api.md, "Live events"): a discriminated union on `type`.
+// `host` is the coalesced snapshot of one host in one stage (the same fields as a /hosts row);
+// the others are the orchestrator's events (docs/events.md) and the server's run events.
+export interface HostEvent {
+  type: 'host';
+  stage: StageName;
+  host: string;
+  role: Role;
+  state: HostState;
+  step: string;
+  last_line: string;
+  error: string;
+  bundle_id: string;
+  updated_ms: number;
 }
+
+export interface OutputEvent {
+  type: 'output';
+  stage: StageName;
+  host: string;
+  step: string;
+  stream: 'stdout' | 'stderr';
+  data: string;
+}
+
+export interface StageStartedEvent {
+  type: 'stage_started';
+  stage: StageName;
+  run_id: number;
+  hosts: Partial<Record<Role, number>>;
+  phase: 'masters' | 'agents' | '';
+}
+
+export interface StageFinishedEvent {
+  type: 'stage_finished';
+  stage: StageName;
+  ok: boolean;
+  cancelled: boolean;
+  counts: Partial<Record<Role, Omit<RoleCounts, 'pending' | 'running'>>>;
+  failures: { host: string; role: Role; error: string }[];
+  summary: string;
+  seconds: number;
+}
+
+export interface RunStartedEvent {
+  type: 'run_started';
+  run_id: number;
+  command: string;
+  started_ms: number;
+}
+
+export interface RunFinishedEvent {
+  type: 'run_finished';
+  run_id: number;
+  outcome: string;
+  ok: boolean;
+  cancelled: boolean;
+  error: string;
+}
+
+export interface ConfigChangedEvent {
+  type: 'config_changed';
+}
+
+export type ServerEvent =
+  | HostEvent
+  | OutputEvent
+  | StageStartedEvent
+  | StageFinishedEvent
+  | RunStartedEvent
+  | RunFinishedEvent
+  | ConfigChangedEvent;
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 

@@ -159,15 +159,15 @@ export function HostTable({ stage, showLastLine = true, height = 440, onOpenLog 
           for (const rows of pages.current.values()) {
             const row = rows.find((r) => r.host === e.host);
             if (row) {
-              if (e.state !== undefined) row.state = e.state;
-              if (e.step !== undefined) row.step = e.step;
-              if (e.last_line !== undefined && e.last_line !== '') row.last_line = e.last_line;
-              if (e.error !== undefined) row.error = e.error;
+              row.state = e.state;
+              row.step = e.step;
+              if (e.last_line !== '') row.last_line = e.last_line;
+              row.error = e.error;
               touched = true;
             }
           }
-        } else if ((e.type === 'stage_started' || e.type === 'stage_finished' || e.type === 'run_started') &&
-                   (e.stage === stage || e.type === 'run_started')) {
+        } else if (e.type === 'run_started' ||
+                   ((e.type === 'stage_started' || e.type === 'stage_finished') && e.stage === stage)) {
           relevant = true;
         }
       }

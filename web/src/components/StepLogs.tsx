@@ -3,7 +3,7 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type LogStep } from '../api';
-import { EventStream } from '../events';
+import { EventStream, type OutputEvent } from '../events';
 import { onServerEvents } from '../store';
 import { Icon, StateBadge } from './icons';
 
@@ -78,7 +78,7 @@ export function StepLogs({ host, stage, compact = false, search = '', tail = fal
     void load();
     // Refetch (at most once a second) when this host changes state.
     const off = onServerEvents((events) => {
-      if (!events.some((e) => e.host === host && (e.type === 'host' || e.type === 'host_finished'))) return;
+      if (!events.some((e) => e.type === 'host' && e.host === host)) return;
       if (timer.current !== undefined) return;
       timer.current = window.setTimeout(() => {
         timer.current = undefined;
@@ -99,7 +99,9 @@ export function StepLogs({ host, stage, compact = false, search = '', tail = fal
     }
     const stream = new EventStream('/api/v1/events', { host }, null, {
       onEvents(events) {
-        const chunks = events.filter((e) => e.type === 'output' && e.host === host && (!stage || e.stage === stage));
+        const chunks = events.filter(
+          (e): e is OutputEvent => e.type === 'output' && e.host === host && (!stage || e.stage === stage),
+        );
         if (chunks.length === 0) return;
         setSteps((old) => {
           const next = [...(old ?? [])];
@@ -113,13 +115,13 @@ export function StepLogs({ host, stage, compact = false, search = '', tail = fal
             }
             if (idx < 0) {
               next.push({
-                run_id: 0, host, stage: c.stage as LogStep['stage'], step: c.step ?? '', command: '',
+                run_id: 0, host, stage: c.stage, step: c.step, command: '',
                 started_ms: Date.now(), finished_ms: null, exit_code: null, error: '', output: '',
                 output_truncated: false,
               });
               idx = next.length - 1;
             }
-            next[idx] = { ...next[idx], output: next[idx].output + (c.data ?? '') };
+            next[idx] = { ...next[idx], output: next[idx].output + c.data };
           }
           return next;
         });

@@ -2,13 +2,13 @@
 // search the output, follow it live, download the support bundle.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, SUPPORT_BUNDLE_URL, type HostRow, type StageName, type Status } from '../api';
+import { api, STAGE_NAMES, SUPPORT_BUNDLE_URL, type HostRow, type StageName, type Status } from '../api';
 import { Icon, StateBadge } from '../components/icons';
 import { ROLE_LABEL } from '../components/RoleBars';
 import { StepLogs } from '../components/StepLogs';
 import { navigate } from '../router';
 
-const STAGES: StageName[] = ['preflight', 'deploy', 'postflight', 'cluster-check', 'uninstall'];
+const STAGES: readonly StageName[] = STAGE_NAMES;
 
 function pickerStage(status: Status, chosen: string): StageName {
   if (chosen) return chosen as StageName;

@@ -3,12 +3,15 @@
 // deadline countdown and the cluster-wide check.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, type StageStatus, type Status } from '../api';
+import { api, ApiError, type StageStatus, type Status } from '../api';
 import { HostTable } from '../components/HostTable';
 import { Icon, StateBadge } from '../components/icons';
 import { RoleBars } from '../components/RoleBars';
 import { navigate, type ScreenName } from '../router';
 import { refreshStatus } from '../store';
+
+// The API's error codes (docs/http-api.md) that the Configure screen can fix.
+const CONFIG_ERROR_CODES = new Set(['invalid_config', 'config_unreadable', 'no_config']);
 
 type Kind = 'preflight' | 'deploy' | 'postflight';
 
@@ -148,6 +151,7 @@ export function StageScreen({ kind, status }: { kind: Kind; status: Status }) {
   const running = status.running;
   const thisRunning = state === 'running' || (kind === 'postflight' && status.stages['cluster-check']?.state === 'running');
   const [message, setMessage] = useState('');
+  const [errorCode, setErrorCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [timeoutS, setTimeoutS] = useState<number | null>(null);
   // Preflight: install the missing prerequisites first; starts as the config's install_prereqs.
@@ -176,11 +180,13 @@ export function StageScreen({ kind, status }: { kind: Kind; status: Status }) {
   const act = async (fn: () => Promise<unknown>) => {
     setBusy(true);
     setMessage('');
+    setErrorCode('');
     try {
       await fn();
       await refreshStatus();
     } catch (e) {
       setMessage((e as Error).message);
+      setErrorCode(e instanceof ApiError ? e.code : '');
     } finally {
       setBusy(false);
     }
@@ -255,7 +261,7 @@ export function StageScreen({ kind, status }: { kind: Kind; status: Status }) {
       {message && (
         <div class="notice tone-bad" role="alert">
           <Icon name="cross" /> {message}
-          {message.toLowerCase().includes('config') && (
+          {CONFIG_ERROR_CODES.has(errorCode) && (
             <a href="#/configure" class="notice-link">
               Open Configure
             </a>
