@@ -90,6 +90,11 @@ struct RoleSpec {
   std::vector<CheckSpec> preflight;
   std::vector<CheckSpec> health;          // this host, after install
   std::vector<CheckSpec> cluster_health;  // the whole cluster, run on one host of this role
+  // Rolling changes (optional): run in this order before the bundle is switched (`drain`: the
+  // host stops taking work, e.g. gives away leadership) and after it is healthy again
+  // (`undrain`). Same shape and rules as checks; a failure fails the host's change.
+  std::vector<CheckSpec> drain;
+  std::vector<CheckSpec> undrain;
 };
 
 struct Distribution {

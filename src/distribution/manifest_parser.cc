@@ -238,7 +238,8 @@ class ManifestParser {
     std::vector<std::pair<std::string, ManifestNode>> checks;
     for (const auto& [key, value] :
          m_reader.map_entries(node, {"requirements", "templates", "files", "artifacts", "services",
-                                     "prerequisites", "preflight", "health", "cluster_health"})) {
+                                     "prerequisites", "preflight", "health", "cluster_health", "drain",
+                                     "undrain"})) {
       if (key == "requirements") {
         read_requirements(value, role.requirements);
       } else if (key == "templates") {
@@ -260,6 +261,8 @@ class ManifestParser {
       }
       auto& list = key == "preflight" ? role.preflight
                    : key == "health"  ? role.health
+                   : key == "drain"   ? role.drain
+                   : key == "undrain" ? role.undrain
                                       : role.cluster_health;
       list = read_checks(value, state);
     }

@@ -70,6 +70,28 @@ TEST(DistributionLoaderTest, PrerequisitesKeepTheirOrderAndDefaults) {
   EXPECT_TRUE(parsed.distribution.agent.prerequisites.empty());
 }
 
+TEST(DistributionLoaderTest, DrainAndUndrainAreOptionalCheckListsOfTheRole) {
+  const std::string manifest =
+      "format_version: 1\nname: p\nversion: '1'\nroles:\n  master:\n    files:\n"
+      "      - {source: distribution.yaml, target: x.sh}\n    drain:\n"
+      "      - {name: leader, run: x.sh, message: m, timeout_s: 20}\n    undrain:\n"
+      "      - {name: a, run: x.sh, message: m}\n      - {name: b, run: nowhere.sh, message: m}\n"
+      "  agent: {}\n  public_agent: {}\n";
+  const std::string dir = ::testing::TempDir() + "/drain-manifest";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/distribution.yaml") << manifest;
+  const ManifestResult parsed = parse_manifest(manifest, "distribution.yaml", dir);
+  ASSERT_EQ(parsed.distribution.master.drain.size(), 1u);
+  EXPECT_EQ(parsed.distribution.master.drain[0].name, "leader");
+  EXPECT_EQ(parsed.distribution.master.drain[0].timeout_s, 20);
+  EXPECT_EQ(parsed.distribution.master.undrain.size(), 1u);  // the bad one is reported, not kept
+  EXPECT_TRUE(parsed.distribution.agent.drain.empty());
+  // A run that is no target of the role is an error at its line.
+  ASSERT_EQ(parsed.errors.size(), 1u);
+  EXPECT_NE(parsed.errors[0].to_string().find("nowhere.sh"), std::string::npos)
+      << parsed.errors[0].to_string();
+}
+
 TEST(DistributionLoaderTest, ReadsTheDistributionKeyBeforeValidation) {
   EXPECT_EQ(read_distribution_choice("cluster_name: a\n", "c.yaml").value, "reference");
   const DistributionChoice choice =
@@ -149,9 +171,10 @@ TEST(DistributionLoaderTest, ABadDistributionIsReportedAtTheConfigKeyAndInItsMan
   EXPECT_EQ(loaded.errors[0].to_string().rfind("config.yaml:3:15: distribution: distribution '", 0),
             0u)
       << loaded.errors[0].to_string();
-  EXPECT_NE(loaded.errors[1].to_string().find("unknown_keys/distribution.yaml:4:1: parameter: "
-                                              "unknown key 'parameter'; did you mean 'parameters'?"),
-            std::string::npos)
+  EXPECT_NE(
+      loaded.errors[1].to_string().find("unknown_keys/distribution.yaml:4:1: parameter: "
+                                        "unknown key 'parameter'; did you mean 'parameters'?"),
+      std::string::npos)
       << loaded.errors[1].to_string();
   // The installer keys are still there, so the config itself can be validated.
   EXPECT_NE(loaded.schema.find("master_list"), nullptr);
