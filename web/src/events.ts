@@ -4,22 +4,14 @@
 // growing delay. `event: reset` means the server no longer holds the missed batches: the owner
 // refetches its state.
 
-import type { HostState, Role, RoleCounts, StageName } from './api';
+import type { HostRow, Role, RoleCounts, StageName } from './api';
 
 // The events of one batch (docs/http-api.md, "Live events"): a discriminated union on `type`.
 // `host` is the coalesced snapshot of one host in one stage (the same fields as a /hosts row);
 // the others are the orchestrator's events (docs/events.md) and the server's run events.
-export interface HostEvent {
+export interface HostEvent extends HostRow {
   type: 'host';
   stage: StageName;
-  host: string;
-  role: Role;
-  state: HostState;
-  step: string;
-  last_line: string;
-  error: string;
-  bundle_id: string;
-  updated_ms: number;
 }
 
 export interface OutputEvent {
