@@ -135,9 +135,10 @@ Result<std::optional<std::string>> ApiService::read_config_text() const {
 
 Status ApiService::reload() {
   if (!m_installer) {
-    auto opened = Installer::open(m_executor, m_options);
+    auto opened = InstallerParts::open(m_executor, m_options);
     if (!opened) return opened.error();
-    m_installer = std::move(*opened);
+    m_parts = std::move(*opened);
+    m_installer = &m_parts->installer();
   } else {
     Status reloaded = m_installer->reload_config();
     if (!reloaded) return reloaded;

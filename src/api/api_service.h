@@ -13,6 +13,7 @@
 
 #include "api/event_hub.h"
 #include "api/http_message.h"
+#include "api/installer_parts.h"
 #include "api/run_controller.h"
 #include "api/status_model.h"
 #include "api/step_log.h"
@@ -63,7 +64,8 @@ class ApiService {
 
   transport::Executor m_executor;
   InstallerOptions m_options;
-  std::unique_ptr<Installer> m_installer;
+  std::unique_ptr<InstallerParts> m_parts;  // the installer and its real side effects
+  Installer* m_installer = nullptr;         // m_parts' installer, once opened
   StatusModel m_model;
   StepLog m_log;
   EventHub m_hub;

@@ -85,7 +85,7 @@ void RunController::run_ended(Installer& installer, const RunOutcome& outcome) {
   if (m_run.id == 0 && outcome.run_id != 0) run_got_id(outcome.run_id);
   m_running = false;
   m_ended = true;
-  m_end_error = outcome.error;
+  m_end_error = outcome.error.empty() ? outcome.state_error : outcome.error;
   m_run.finished_ms = now_ms();
   m_run.outcome = outcome.ok ? "succeeded" : outcome.cancelled ? "cancelled" : "failed";
   if (const auto recorded = installer.state().last_run(); recorded && recorded->id == m_run.id) {
@@ -97,7 +97,7 @@ void RunController::run_ended(Installer& installer, const RunOutcome& outcome) {
                  {"outcome", m_run.outcome},
                  {"ok", outcome.ok},
                  {"cancelled", outcome.cancelled},
-                 {"error", outcome.error}});
+                 {"error", m_end_error}});
   m_started_signal.cancel();
   m_installer = nullptr;
   if (m_on_finished) m_on_finished();

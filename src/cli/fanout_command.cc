@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "installer/config_loading.h"
-#include "transport/ssh/ssh_transport.h"
+#include "api/installer_parts.h"
 
 namespace dci::cli {
 
@@ -46,10 +46,10 @@ int run_fanout(const FanoutOptions& options, const FanoutWork& work, bool retry_
   }
 
   transport::asio::io_context io;
-  transport::SshTransportOptions transport_options;
-  transport_options.use_ssh_config = !options.no_ssh_config;
-  transport_options.warn = [](const std::string& line) { std::cerr << "dcinstall: " << line << "\n"; };
-  auto transport = transport::SshTransport::create(io.get_executor(), cluster.ssh, transport_options);
+  const TransportFactory make_transport = api::ssh_transport_factory(
+      io.get_executor(), !options.no_ssh_config,
+      [](const std::string& line) { std::cerr << "dcinstall: " << line << "\n"; });
+  auto transport = make_transport(cluster.ssh);
   if (!transport) {
     std::cerr << "dcinstall: " << transport.error().to_string() << "\n";
     return k_exit_usage;

@@ -18,7 +18,7 @@ void add_installer_options(CLI::App& command, InstallerCommandOptions& options, 
                    "Ignore ~/.ssh/config and /etc/ssh/ssh_config");
 }
 
-std::unique_ptr<Installer> open_installer(transport::Executor executor,
+std::unique_ptr<api::InstallerParts> open_installer(transport::Executor executor,
                                           const InstallerCommandOptions& options,
                                           bool require_valid) {
   InstallerOptions installer_options;
@@ -29,18 +29,18 @@ std::unique_ptr<Installer> open_installer(transport::Executor executor,
   installer_options.warn = [](const std::string& line) {
     std::cerr << "dcinstall: warning: " << line << "\n";
   };
-  auto installer = Installer::open(std::move(executor), installer_options);
-  if (!installer) {
-    std::cerr << "dcinstall: " << installer.error().to_string() << "\n";
+  auto parts = api::InstallerParts::open(std::move(executor), installer_options);
+  if (!parts) {
+    std::cerr << "dcinstall: " << parts.error().to_string() << "\n";
     return nullptr;
   }
-  const ValidationResult& result = (*installer)->config().result;
+  const ValidationResult& result = (*parts)->installer().config().result;
   if (require_valid && !result.valid()) {
     for (const auto& error : result.errors) std::cerr << error.to_string() << "\n";
     std::cerr << "dcinstall: " << options.config_path << " is invalid; nothing was done\n";
     return nullptr;
   }
-  return std::move(*installer);
+  return std::move(*parts);
 }
 
 }  // namespace dci::cli

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "api/installer_parts.h"
 #include "installer/installer.h"
 
 namespace dci::cli {
@@ -22,9 +23,10 @@ struct InstallerCommandOptions {
 // -c/--config, --work-dir, --json; with `ssh`: --parallelism and --no-ssh-config too.
 void add_installer_options(CLI::App& command, InstallerCommandOptions& options, bool ssh);
 
-// Opens the Installer, printing why not on stderr. With `require_valid`, an invalid config is
-// printed (every error, as `dcinstall validate` does) and refused.
-std::unique_ptr<Installer> open_installer(transport::Executor executor,
+// The composition root of the installer commands: opens the Installer on the real parts (SSH,
+// <work-dir>/state.db, the real clocks), printing why not on stderr. With `require_valid`, an
+// invalid config is printed (every error, as `dcinstall validate` does) and refused.
+std::unique_ptr<api::InstallerParts> open_installer(transport::Executor executor,
                                           const InstallerCommandOptions& options,
                                           bool require_valid);
 

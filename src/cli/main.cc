@@ -1,11 +1,27 @@
 // dcinstall: thin entry point. Each command lives in its own *_command.cc and registers itself
 // on the CLI11 app; the work is done by dcinstall_core.
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 
+namespace {
+
+// One descriptor per connected host: raise the open-file limit to its hard maximum, once, before
+// any command runs (api::pool_capacity() reads the result).
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  (void)setrlimit(RLIMIT_NOFILE, &limit);  // on failure the soft limit stays; capacity adapts
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  raise_open_file_limit();
   CLI::App app{"dcinstall: install a data center operating system on a fleet over SSH"};
   app.set_version_flag("--version", std::string("dcinstall ") + DCINSTALL_VERSION);
   app.require_subcommand(1);

@@ -148,8 +148,9 @@ bool confirm_uninstall(const Installer& installer, const StageCommandOptions& op
 
 int run_stage_command(const StageCommand& command, const StageCommandOptions& options) {
   asio::io_context io;
-  auto installer = open_installer(io.get_executor(), options, true);
-  if (!installer) return k_exit_usage;
+  auto parts = open_installer(io.get_executor(), options, true);
+  if (!parts) return k_exit_usage;
+  Installer* installer = &parts->installer();
   const bool skip_succeeded = std::string(command.name) == "install";
   const std::optional<bool> install_prereqs = install_prereqs_choice(options);
   if (options.dry_run) {
@@ -209,8 +210,12 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
     std::cerr << "dcinstall: " << outcome.error << "\n";
     return k_exit_usage;
   }
+  if (!outcome.state_error.empty()) {
+    std::cerr << "dcinstall: " << outcome.state_error << "\n";
+    return k_exit_failed;
+  }
   if (outcome.cancelled) return k_exit_cancelled;
-  if (!outcome.ok && !options.json) {
+  if (!outcome.ok && !options.json && !outcome.stages.empty()) {
     const StageFinished& failed = outcome.stages.back();
     std::cerr << "dcinstall: " << command.name << " stopped: " << failed.stage
               << " failed. See 'dcinstall status' and 'dcinstall logs --stage " << failed.stage

@@ -20,13 +20,7 @@ constexpr const char* k_stages[] = {"preflight", "deploy", "postflight", "cluste
                                     "uninstall"};
 
 std::optional<SqliteStateStore> open_state(const std::string& work_dir) {
-  const std::string path = (std::filesystem::path(work_dir) / "state.db").string();
-  if (!std::filesystem::exists(path)) {
-    std::cerr << "dcinstall: no state in " << path
-              << ": nothing has run yet with this --work-dir\n";
-    return std::nullopt;
-  }
-  auto state = SqliteStateStore::open(path);
+  auto state = api::open_existing_state_file(work_dir);
   if (!state) {
     std::cerr << "dcinstall: " << state.error().to_string() << "\n";
     return std::nullopt;

@@ -20,12 +20,12 @@ void add_support_bundle_command(CLI::App& app, int& exit_code) {
   command->add_option("-o,--output", *output, "The file to write")->capture_default_str();
   command->callback([options, output, &exit_code] {
     transport::asio::io_context io;
-    auto installer = open_installer(io.get_executor(), *options, false);
-    if (!installer) {
+    auto parts = open_installer(io.get_executor(), *options, false);
+    if (!parts) {
       exit_code = k_exit_usage;
       return;
     }
-    if (auto written = write_support_bundle(*installer, *output); !written) {
+    if (auto written = write_support_bundle(parts->installer(), *output); !written) {
       std::cerr << "dcinstall: " << written.error().to_string() << "\n";
       exit_code = k_exit_usage;
       return;

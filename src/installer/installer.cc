@@ -1,6 +1,8 @@
 #include "installer/installer.h"
 
-#include <sys/resource.h>
+// g++ 12 reports Asio's awaitable frame allocator as mismatched new/delete at a detached
+// co_spawn of a coroutine function (a false positive: both sides are Asio's own operators).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <algorithm>
 #include <filesystem>
@@ -12,7 +14,6 @@
 #include "orchestrator/stage_runner.h"
 #include "orchestrator/state_recorder.h"
 #include "transport/session_pool.h"
-#include "transport/ssh/ssh_transport.h"
 
 namespace dci {
 namespace {
@@ -31,48 +32,17 @@ class BothSinks final : public EventSink {
   EventSink& m_second;
 };
 
-// Flushes the recorder every StateRecorder::k_flush_interval while a run is going, so what a
+// Flushes `recorder` every StateRecorder::k_flush_interval of `clock` while `*running`, so what a
 // quiet step recorded is on disk without waiting for the next event (a kill loses at most one
-// interval). The timer's handler never touches `this` once cancelled, so destroying the
-// object (which cancels) is safe at any point.
-class PeriodicFlush {
- public:
-  PeriodicFlush(const transport::Executor& executor, StateRecorder& recorder)
-      : m_timer(executor), m_recorder(recorder) {
-    arm();
+// interval). Returns at the first wake after `*running` is cleared, without touching `recorder`
+// (which may be gone by then): the clock must outlive the loop, the flag is shared.
+transport::Task<void> flush_periodically(transport::Clock& clock, StateRecorder& recorder,
+                                         std::shared_ptr<const bool> running) {
+  while (*running) {
+    co_await clock.sleep_for(StateRecorder::k_flush_interval);
+    if (!*running) break;
+    (void)recorder.flush();  // a failure is kept in recorder.failure()
   }
-  // Destroying the timer does not stop a wake already queued to run: m_alive does.
-  ~PeriodicFlush() { *m_alive = false; }
-  PeriodicFlush(const PeriodicFlush&) = delete;
-  PeriodicFlush& operator=(const PeriodicFlush&) = delete;
-
- private:
-  void arm() {
-    m_timer.expires_after(StateRecorder::k_flush_interval);
-    m_timer.async_wait([this, alive = m_alive](const boost::system::error_code& error) {
-      if (error || !*alive) return;
-      m_recorder.flush();
-      arm();
-    });
-  }
-
-  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
-  transport::asio::steady_timer m_timer;
-  StateRecorder& m_recorder;
-};
-
-// Raises the open-file limit to its hard maximum (one descriptor per connected host) and
-// returns how many connections may stay open between stages.
-size_t pool_capacity() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 512;
-  if (limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-    getrlimit(RLIMIT_NOFILE, &limit);
-  }
-  constexpr rlim_t k_reserved = 256;  // state file, logs, the web server's clients
-  return limit.rlim_cur > 2 * k_reserved ? static_cast<size_t>(limit.rlim_cur - k_reserved) : 256;
 }
 
 std::string run_outcome_name(const RunOutcome& outcome) {
@@ -122,14 +92,16 @@ std::string recorded_command(std::string_view action, bool retry_failed,
   return command;
 }
 
-Installer::Installer(transport::Executor executor, InstallerOptions options)
-    : m_executor(std::move(executor)), m_options(std::move(options)) {}
+Installer::Installer(transport::Executor executor, InstallerOptions options,
+                     InstallerSeams seams)
+    : m_executor(std::move(executor)), m_options(std::move(options)), m_seams(std::move(seams)) {}
 
 Installer::~Installer() = default;
 
 Result<std::unique_ptr<Installer>> Installer::open(transport::Executor executor,
-                                                   InstallerOptions options) {
-  std::unique_ptr<Installer> installer(new Installer(std::move(executor), std::move(options)));
+                                                   InstallerOptions options, InstallerSeams seams) {
+  std::unique_ptr<Installer> installer(
+      new Installer(std::move(executor), std::move(options), std::move(seams)));
   if (auto loaded = installer->reload_config(); !loaded) return loaded.error();
   std::error_code error;
   std::filesystem::create_directories(installer->m_options.work_dir, error);
@@ -137,14 +109,7 @@ Result<std::unique_ptr<Installer>> Installer::open(transport::Executor executor,
     return Error{"cannot create the work dir " + installer->m_options.work_dir + ": " +
                  error.message()};
   }
-  auto state = SqliteStateStore::open(installer->state_path());
-  if (!state) return state.error();
-  installer->m_state = std::make_unique<SqliteStateStore>(std::move(*state));
   return installer;
-}
-
-std::string Installer::state_path() const {
-  return (std::filesystem::path(m_options.work_dir) / "state.db").string();
 }
 
 Status Installer::reload_config() {
@@ -180,8 +145,8 @@ StagePlan Installer::plan_stage(Stage stage, bool retry_failed, bool skip_succee
   inputs.config = &m_cluster;
   for (const RoleBundle& bundle : generated.bundles)
     inputs.bundle_ids[bundle.role] = bundle.bundle.id;
-  inputs.recorded = m_state->host_stages(std::string(stage_name(stage)));
-  if (stage == Stage::Preflight) inputs.deployed = m_state->host_stages("deploy");
+  inputs.recorded = m_seams.state.host_stages(std::string(stage_name(stage)));
+  if (stage == Stage::Preflight) inputs.deployed = m_seams.state.host_stages("deploy");
   inputs.retry_failed_only = retry_failed;
   inputs.skip_succeeded = skip_succeeded;
   return build_plan(stage, inputs);
@@ -215,7 +180,7 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
     co_return outcome;
   }
   m_cluster = m_config.cluster();
-  auto run_id = m_state->begin_run(request.command);
+  auto run_id = m_seams.state.begin_run(request.command);
   if (!run_id) {
     outcome.error = run_id.error().to_string();
     co_return outcome;
@@ -239,18 +204,18 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
     files.bundle_file_names[bundle.role] = bundle.bundle.file_name;
   }
 
-  transport::SshTransportOptions ssh_options;
-  ssh_options.use_ssh_config = m_options.use_ssh_config;
-  ssh_options.warn = m_options.warn;
-  auto ssh = transport::SshTransport::create(m_executor, m_cluster.ssh, ssh_options);
-  if (!ssh) {
-    outcome.error = ssh.error().to_string();
+  auto made = m_seams.transport(m_cluster.ssh);
+  if (!made) {
+    outcome.error = made.error().to_string();
     co_return outcome;
   }
-  transport::SessionPool pool(**ssh, pool_capacity());
-  transport::SteadyClock clock;
-  StateRecorder recorder(*m_state);
-  PeriodicFlush periodic_flush(m_executor, recorder);
+  const std::unique_ptr<transport::Transport> transport = std::move(*made);
+  transport::SessionPool pool(*transport, m_seams.pool_capacity);
+  StateRecorder recorder(m_seams.state, m_seams.wall_clock, m_seams.clock);
+  auto flushing = std::make_shared<bool>(true);
+  transport::asio::co_spawn(m_executor,
+                            flush_periodically(m_seams.clock, recorder, flushing),
+                            transport::asio::detached);
   BothSinks events(recorder, sink);
 
   StageRunnerOptions runner_options;
@@ -270,13 +235,13 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
     if (m_cancel_requested) break;
     bool skip_succeeded = request.skip_succeeded;
     if (stage == Stage::ClusterCheck) {
-      settings.cluster_hosts = passed_postflight(m_cluster, *m_state);
+      settings.cluster_hosts = passed_postflight(m_cluster, m_seams.state);
       skip_succeeded = skip_succeeded && !postflight_had_work;
     }
     const StagePlan plan = plan_stage(stage, request.retry_failed, skip_succeeded, *generated);
     if (stage == Stage::Postflight) postflight_had_work = plan.hosts_with_work() > 0;
     const HostProgram program = stage_program(stage, files, settings);
-    StageRunner runner(pool, clock, events, runner_options);
+    StageRunner runner(pool, m_seams.clock, events, runner_options);
     m_current_runner = &runner;
     if (m_cancel_requested) runner.cancel();
     StageFinished finished = co_await runner.run(plan, outcome.run_id, program);
@@ -289,10 +254,18 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
     }
   }
   co_await pool.close_all();
+  *flushing = false;
   outcome.cancelled = m_cancel_requested;
   if (outcome.cancelled) outcome.ok = false;
-  m_state->flush();
-  m_state->finish_run(outcome.run_id, run_outcome_name(outcome));
+  (void)recorder.flush();  // kept in recorder.failure()
+  Status finished = m_seams.state.finish_run(outcome.run_id, run_outcome_name(outcome));
+  if (!finished) (void)recorder.flush();
+  if (const auto& failure = recorder.failure(); failure || !finished) {
+    outcome.ok = false;
+    outcome.state_error = "the run's progress could not be recorded in the state store (" +
+                          (failure ? failure->to_string() : finished.error().to_string()) +
+                          "); a re-run redoes the hosts whose results were lost";
+  }
   co_return outcome;
 }
 

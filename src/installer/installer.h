@@ -1,11 +1,13 @@
 #pragma once
-// The installer as a service: one config, one work dir, one state file, and the stages run over
-// SSH. The CLI commands and the HTTP API both drive this class, so they behave the same.
+// The installer as a service: one config, one work dir, one state store, and the stages run over
+// a transport. The CLI commands and the HTTP API both drive this class, so they behave the same.
 //
-//   auto installer = Installer::open(io.get_executor(), options);   // loads + validates config
-//   co_await installer->run({"deploy", {Stage::Deploy}}, sink);     // genconf, then the stage
+//   auto installer = Installer::open(io.get_executor(), options, seams);  // loads the config
+//   co_await installer->run({"deploy", {Stage::Deploy}}, sink);  // genconf, then the stage
 //
-// Work dir (default "genconf"): serve/ and expanded-config.yaml from genconf, state.db (SQLite).
+// Its side effects come in through InstallerSeams (installer_seams.h): the composition roots pass
+// SSH, SQLite and the real clocks; tests pass fakes. Work dir (default "genconf"): serve/ and
+// expanded-config.yaml from genconf (the state file lives there too, opened by the root).
 // Every run is recorded in the state store; its events go to the StateRecorder and to the
 // caller's sink. Connections are kept open across the stages of one run (one per host) and
 // closed when the run ends.
@@ -24,7 +26,7 @@
 #include "installer/config_loading.h"
 #include "orchestrator/events.h"
 #include "orchestrator/plan.h"
-#include "state/sqlite_state_store.h"
+#include "installer/installer_seams.h"
 #include "transport/asio.h"
 #include "util/result.h"
 
@@ -62,23 +64,26 @@ struct RunOutcome {
   bool ok = false;
   bool cancelled = false;
   std::string error;  // a problem before any host was touched (invalid config, genconf, state)
+  // Set when the state store failed to record the run (a flush or finish_run failed): the run
+  // is not ok, whatever the hosts did.
+  std::string state_error;
   std::vector<StageFinished> stages;  // the stages that ran, in order
   int64_t run_id = 0;
 };
 
 class Installer {
  public:
-  // Loads and validates the config and opens the state store. The Error is for an unreadable
-  // config file or state file; an invalid config loads (config().result has the errors) and
+  // Loads and validates the config and creates the work dir. The Error is for an unreadable
+  // config file or work dir; an invalid config loads (config().result has the errors) and
   // every run refuses to start until reload_config() makes it valid.
-  static Result<std::unique_ptr<Installer>> open(transport::Executor executor,
-                                                 InstallerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Installer>> open(transport::Executor executor,
+                                                               InstallerOptions options,
+                                                               InstallerSeams seams);
   ~Installer();
 
   const LoadedConfig& config() const { return m_config; }
   const InstallerOptions& options() const { return m_options; }
-  StateStore& state() { return *m_state; }
-  std::string state_path() const;  // <work_dir>/state.db
+  StateStore& state() { return m_seams.state; }
 
   // Re-reads the config file (after an edit); refused while a run is going.
   Status reload_config();
@@ -98,7 +103,7 @@ class Installer {
   void cancel();
 
  private:
-  Installer(transport::Executor executor, InstallerOptions options);
+  Installer(transport::Executor executor, InstallerOptions options, InstallerSeams seams);
   Result<GenconfResult> generate() const;
   StagePlan plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
                        const GenconfResult& generated) const;
@@ -108,7 +113,7 @@ class Installer {
   InstallerOptions m_options;
   LoadedConfig m_config;
   ClusterConfig m_cluster;  // m_config's, as of the last plan() or run()
-  std::unique_ptr<SqliteStateStore> m_state;
+  InstallerSeams m_seams;
   bool m_running = false;
   bool m_cancel_requested = false;
   StageRunner* m_current_runner = nullptr;  // the running stage's runner, for cancel()

@@ -1,5 +1,4 @@
 #include "orchestrator/state_recorder.h"
-#include "util/wall_clock.h"
 
 namespace dci {
 namespace {
@@ -20,7 +19,7 @@ void StateRecorder::on_event(const Event& event) {
     record.stage = step->stage;
     record.step = step->step;
     record.command = step->command;
-    record.started_ms = now_ms();
+    record.started_ms = m_wall_clock.now_ms();
     m_open_steps[step_key(step->host, step->step)] = std::move(record);
     HostStageStatus running{step->host,  std::string(role_name(step->role)),
                             step->stage, HostState::Running,
@@ -35,7 +34,7 @@ void StateRecorder::on_event(const Event& event) {
     if (it == m_open_steps.end()) return;
     StepRecord record = std::move(it->second);
     m_open_steps.erase(it);
-    record.finished_ms = now_ms();
+    record.finished_ms = m_wall_clock.now_ms();
     if (finished->exit_code) record.exit_code = *finished->exit_code;
     record.error = finished->error;
     m_store.add_step(std::move(record));
@@ -43,27 +42,29 @@ void StateRecorder::on_event(const Event& event) {
     if (host->state == HostState::Skipped) return;
     const std::string role(role_name(host->role));
     m_store.set_host_stage({host->host, role, host->stage, host->state, host->bundle_id,
-                            host->error, m_run_id, now_ms()});
+                            host->error, m_run_id, m_wall_clock.now_ms()});
     if (host->stage == "uninstall" && host->state == HostState::Succeeded) {
       // Nothing is installed any more: the next deploy must not skip this host.
       for (const char* stage : {"preflight", "deploy", "postflight", "cluster-check"}) {
         m_store.set_host_stage(
-            {host->host, role, stage, HostState::Pending, "", "uninstalled", m_run_id, now_ms()});
+            {host->host, role, stage, HostState::Pending, "", "uninstalled", m_run_id, m_wall_clock.now_ms()});
       }
     } else if (host->stage == "deploy" && host->state == HostState::Succeeded) {
       // Installed again: an earlier uninstall of this host no longer describes it.
       m_store.clear_host_stage(host->host, "uninstall");
     }
   } else if (std::holds_alternative<StageFinished>(event)) {
-    flush();
+    (void)flush();  // kept in m_failure
     return;
   }
-  if (std::chrono::steady_clock::now() - m_last_flush >= k_flush_interval) flush();
+  if (m_clock.now() - m_last_flush >= k_flush_interval) (void)flush();  // kept in m_failure
 }
 
-void StateRecorder::flush() {
-  m_store.flush();
-  m_last_flush = std::chrono::steady_clock::now();
+Status StateRecorder::flush() {
+  Status flushed = m_store.flush();
+  m_last_flush = m_clock.now();
+  if (!flushed && !m_failure) m_failure = flushed.error();
+  return flushed;
 }
 
 }  // namespace dci

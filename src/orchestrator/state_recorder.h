@@ -6,34 +6,49 @@
 // that much (those hosts are redone; install.sh is idempotent). Skipped
 // hosts are not written, so "already at bundle X" never overwrites the row that says so. A host
 // uninstalled becomes pending in every other stage.
-// Lifetime: the StateStore outlives the recorder. Single-threaded, like the event stream.
+// A flush that fails is kept (failure()); the owner fails the run with it (a full disk or a
+// locked state.db must not report success).
+// Stamps come from `wall_clock`, the flush pacing from `clock` (both injected).
+// Lifetime: the StateStore and the clocks outlive the recorder. Single-threaded, like the event
+// stream.
 
 #include <chrono>
 #include <map>
 #include <string>
 
+#include <optional>
+
 #include "orchestrator/events.h"
 #include "state/state_store.h"
+#include "transport/clock.h"
+#include "util/wall_clock.h"
 
 namespace dci {
 
 class StateRecorder final : public EventSink {
  public:
-  explicit StateRecorder(StateStore& store) : m_store(store) {}
+  StateRecorder(StateStore& store, const WallClock& wall_clock, const transport::Clock& clock)
+      : m_store(store), m_wall_clock(wall_clock), m_clock(clock), m_last_flush(clock.now()) {}
 
   void on_event(const Event& event) override;
 
   // Writes what is pending now. Callers with a loop call it every k_flush_interval so quiet
-  // periods are durable too.
-  void flush();
+  // periods are durable too. Returns the store's flush result (also kept in failure()).
+  Status flush();
+
+  // The first flush that failed, if any.
+  const std::optional<Error>& failure() const { return m_failure; }
 
   static constexpr std::chrono::milliseconds k_flush_interval{250};
 
  private:
   StateStore& m_store;
+  const WallClock& m_wall_clock;
+  const transport::Clock& m_clock;
   int64_t m_run_id = 0;
   std::map<std::string, StepRecord> m_open_steps;  // by host + "\n" + step
-  std::chrono::steady_clock::time_point m_last_flush = std::chrono::steady_clock::now();
+  transport::TimePoint m_last_flush;
+  std::optional<Error> m_failure;
 };
 
 }  // namespace dci

@@ -8,12 +8,15 @@
 namespace dci {
 namespace {
 
+const SystemWallClock k_wall;
+const transport::SteadyClock k_clock;
+
 TEST(StateRecorderTest, RecordsStepsWithOutputAndHostRowsButNotSkippedHosts) {
   TempDir dir("recorder");
   auto store = SqliteStateStore::open((dir.path() / "state.db").string());
   ASSERT_TRUE(store);
   const int64_t run = *store->begin_run("deploy");
-  StateRecorder recorder(*store);
+  StateRecorder recorder(*store, k_wall, k_clock);
   store->set_host_stage({"10.0.0.2:22", "agent", "deploy", HostState::Succeeded, "b1", "", 0, 1});
   ASSERT_TRUE(store->flush());
 
@@ -47,7 +50,7 @@ TEST(StateRecorderTest, UninstallResetsTheInstallRowsAndADeployForgetsTheUninsta
   TempDir dir("recorder-lifecycle");
   auto store = SqliteStateStore::open((dir.path() / "state.db").string());
   ASSERT_TRUE(store);
-  StateRecorder recorder(*store);
+  StateRecorder recorder(*store, k_wall, k_clock);
   const std::string a = "10.0.0.1:22", b = "10.0.0.2:22";
   const int64_t uninstall = *store->begin_run("uninstall");
   recorder.on_event(StageStarted{"uninstall", uninstall, {{Role::Agent, 2}}, ""});
@@ -63,7 +66,7 @@ TEST(StateRecorderTest, UninstallResetsTheInstallRowsAndADeployForgetsTheUninsta
   }
 
   const int64_t deploy = *store->begin_run("deploy");
-  StateRecorder again(*store);
+  StateRecorder again(*store, k_wall, k_clock);
   again.on_event(StageStarted{"deploy", deploy, {{Role::Agent, 2}}, ""});
   again.on_event(HostFinished{"deploy", a, Role::Agent, HostState::Succeeded, "", "b1"});
   again.on_event(HostFinished{"deploy", b, Role::Agent, HostState::Failed, "install failed", "b1"});
