@@ -108,6 +108,7 @@ nlohmann::json schema_json(const Schema& schema) {
 
 bool is_secret_key(const Schema& schema, const std::string& key) {
   if (const KeySpec* spec = schema.find(key)) return spec->secret;
+  if (schema.unknown_keys_secret()) return true;
   const std::string closest = closest_match(key, schema.key_names());
   const KeySpec* near = closest.empty() ? nullptr : schema.find(closest);
   return near && near->secret;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/event_json.h"
+#include "util/terminal_text.h"
 
 namespace dci::cli {
 namespace {
@@ -41,7 +42,9 @@ ProgressPrinter::Mode ProgressPrinter::mode_for(bool json_requested, int fd) {
 
 void ProgressPrinter::on_event(const Event& event) {
   if (m_mode == Mode::JsonLines) {
-    m_out << to_json(event).dump() << "\n" << std::flush;
+    // Host output may be invalid or cut UTF-8 (a chunk ends mid-character): replace, never throw.
+    m_out << to_json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"
+          << std::flush;
     return;
   }
   apply(event);
@@ -49,7 +52,8 @@ void ProgressPrinter::on_event(const Event& event) {
   redraw(finished || std::holds_alternative<StageStarted>(event));
   if (finished) {
     const auto& summary = std::get<StageFinished>(event);
-    m_out << (summary.ok ? "✔ " : "✘ ") << summary.stage << ": " << summary.summary << "\n"
+    m_out << (summary.ok ? "✔ " : "✘ ") << summary.stage << ": " << terminal_safe(summary.summary)
+          << "\n"
           << std::flush;
     m_drawn_lines = 0;
   }
@@ -76,7 +80,7 @@ void ProgressPrinter::apply(const Event& event) {
   } else if (const auto* chunk = std::get_if<OutputChunk>(&event)) {
     auto it = m_running.find(chunk->host);
     if (it != m_running.end()) {
-      const std::string line = last_line(chunk->data);
+      const std::string line = terminal_safe(last_line(chunk->data));
       if (!line.empty()) it->second.last_line = line;
     }
   } else if (const auto* host = std::get_if<HostFinished>(&event)) {
@@ -87,7 +91,7 @@ void ProgressPrinter::apply(const Event& event) {
     else {
       ++role.failed;
       print_above("✘ " + host->host + " (" + std::string(role_name(host->role)) + "): " +
-                  host->error);
+                  terminal_safe(host->error));
     }
   }
 }

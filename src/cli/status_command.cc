@@ -12,12 +12,18 @@
 #include "cli/commands.h"
 #include "cli/installer_options.h"
 #include "state/sqlite_state_store.h"
+#include "util/terminal_text.h"
 
 namespace dci::cli {
 namespace {
 
 constexpr const char* k_stages[] = {"preflight", "deploy", "postflight", "cluster-check",
                                     "uninstall"};
+
+// Host output may be invalid or cut UTF-8 (the store's cap can split a character).
+std::string lenient_dump(const nlohmann::json& json, int indent) {
+  return json.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::optional<SqliteStateStore> open_state(const std::string& work_dir) {
   auto state = api::open_existing_state_file(work_dir);
@@ -67,13 +73,13 @@ int run_status(const InstallerCommandOptions& options, size_t failed_shown) {
     for (size_t i = 0; i < failed.size() && i < failed_shown; ++i) {
       std::cout << "  ✘ " << failed[i]["host"].get<std::string>() << " ("
                 << failed[i]["role"].get<std::string>()
-                << "): " << failed[i]["error"].get<std::string>() << "\n";
+                << "): " << terminal_safe(failed[i]["error"].get<std::string>()) << "\n";
     }
     if (failed.size() > failed_shown) {
       std::cout << "  ... and " << failed.size() - failed_shown << " more failed (--all)\n";
     }
   }
-  if (options.json) std::cout << out.dump(2) << "\n";
+  if (options.json) std::cout << lenient_dump(out, 2) << "\n";
   return any_failed ? k_exit_failed : k_exit_ok;
 }
 
@@ -86,8 +92,8 @@ struct LogsOptions {
 void print_step(const StepRecord& step) {
   std::cout << "== " << step.host << " " << step.stage << " / " << step.step;
   if (step.exit_code) std::cout << " (exit " << *step.exit_code << ")";
-  if (!step.error.empty()) std::cout << ": " << step.error;
-  std::cout << "\n$ " << step.command << "\n" << step.output;
+  if (!step.error.empty()) std::cout << ": " << terminal_safe(step.error);
+  std::cout << "\n$ " << terminal_safe(step.command) << "\n" << terminal_safe(step.output);
   if (!step.output.empty() && step.output.back() != '\n') std::cout << "\n";
   if (step.output_truncated) std::cout << "[output truncated at the state file's cap]\n";
 }
@@ -111,7 +117,7 @@ int run_logs(const InstallerCommandOptions& options, const LogsOptions& logs) {
                                                       : nullptr},
                                     {"error", steps[i].error},
                                     {"output", steps[i].output}}
-                         .dump()
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                   << "\n";
       } else {
         print_step(steps[i]);

@@ -84,6 +84,11 @@ std::vector<std::string> Schema::key_names() const {
   return names;
 }
 
+bool Schema::is_secret(std::string_view key) const {
+  const KeySpec* spec = find(key);
+  return spec ? spec->secret : m_unknown_keys_secret;
+}
+
 std::optional<std::string> check_scalar(const KeySpec& spec, std::string_view value) {
   // A secret's value never appears in a message: messages reach terminals, logs and the API.
   const std::string quoted = spec.secret ? "the value (hidden)" : "'" + std::string(value) + "'";

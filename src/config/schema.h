@@ -51,8 +51,17 @@ class Schema {
   const std::vector<KeySpec>& keys() const { return m_keys; }
   std::vector<std::string> key_names() const;
 
+  // Fail closed: when the distribution did not load, its parameters (secret ones included) are
+  // unknown to the schema, so every key the schema does not hold counts as secret everywhere
+  // (API values, redaction, logs).
+  void set_unknown_keys_secret(bool secret) { m_unknown_keys_secret = secret; }
+  bool unknown_keys_secret() const { return m_unknown_keys_secret; }
+  // True for a secret key, and for any unknown key while unknown_keys_secret().
+  bool is_secret(std::string_view key) const;
+
  private:
   std::vector<KeySpec> m_keys;
+  bool m_unknown_keys_secret = false;
 };
 
 // Checks one scalar against the spec's type, range, choices, pattern and check (not list shape,

@@ -71,9 +71,10 @@ class Validator {
       return;  // a non-list key left empty takes its default
     }
     if (want_list && !entry.is_list) {
+      // A secret's value is never quoted in a message (see check_scalar).
+      const std::string shown = spec->secret ? "the value (hidden)" : entry.items.front().text;
       error(entry.value_position, entry.key,
-            "expected a list (e.g. [" + entry.items.front().text +
-                "] or one '- item' per line), found a single value");
+            "expected a list (e.g. [" + shown + "] or one '- item' per line), found a single value");
       m_failed_keys.insert(entry.key);
       return;
     }

@@ -130,6 +130,7 @@ LoadedDistribution load_distribution(const DistributionChoice& choice,
     return loaded;
   }
   loaded.schema = installer_schema();
+  loaded.schema.set_unknown_keys_secret(true);  // its parameters may be secret: fail closed
   SourcePosition at = choice.position;
   if (at.line == 0) at = {config_file, 1, 1};
   const bool builtin = choice.value == k_reference_distribution;

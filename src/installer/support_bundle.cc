@@ -14,6 +14,7 @@
 #include "config/raw_config.h"
 #include "genconf/expanded_config.h"
 #include "installer/installer.h"
+#include "installer/redactor.h"
 
 #ifndef DCINSTALL_VERSION
 #define DCINSTALL_VERSION "unknown"
@@ -29,84 +30,28 @@ struct EntryFree {
   void operator()(archive_entry* entry) const { archive_entry_free(entry); }
 };
 
-// Replaces every secret's value and every PEM private key block in `text`.
-class Redactor {
- public:
-  explicit Redactor(const LoadedConfig& config) {
-    for (const KeySpec& spec : config.schema.keys()) {
-      if (!spec.secret) continue;
-      m_secret_keys.push_back(spec.key);
-      const ConfigValue* value = config.result.values.find(spec.key);
-      for (const std::string& item : value ? value->items : std::vector<std::string>{}) {
-        if (item.size() >= 4) m_values.push_back(item);
-      }
-    }
-    const std::string passphrase_env =
-        config.result.valid() ? config.result.values.get_string("ssh_key_passphrase_env") : "";
-    if (!passphrase_env.empty()) {
-      if (auto passphrase = config.environment.get(passphrase_env);
-          passphrase && passphrase->size() >= 4) {
-        m_values.push_back(*passphrase);
-      }
-    }
-  }
-
-  std::string redact(std::string text) const {
-    static const std::regex k_pem(
-        "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?-----END [A-Z ]*PRIVATE KEY-----");
-    text = std::regex_replace(text, k_pem, "[private key removed]");
-    for (const std::string& value : m_values) {
-      for (size_t at = text.find(value); at != std::string::npos; at = text.find(value, at)) {
-        text.replace(at, value.size(), k_masked_secret);
-        at += k_masked_secret.size();
-      }
-    }
-    return text;
-  }
-
-  // config.yaml with the values of secret keys masked (flat YAML: `key: value` lines, block
-  // scalars' indented continuation lines dropped).
-  std::string mask_config(const std::string& yaml) const {
-    std::istringstream lines(yaml);
-    std::string out;
-    bool skipping_block = false;
-    for (std::string line; std::getline(lines, line);) {
-      if (skipping_block && (line.empty() || line[0] == ' ' || line[0] == '\t')) continue;
-      skipping_block = false;
-      for (const std::string& key : m_secret_keys) {
-        if (line.rfind(key, 0) == 0 && line.find(':') == key.size()) {
-          const std::string rest = line.substr(key.size() + 1);
-          skipping_block =
-              rest.find('|') != std::string::npos || rest.find('>') != std::string::npos;
-          line = key + ": \"" + std::string(k_masked_secret) + "\"";
-        }
-      }
-      out += line + "\n";
-    }
-    return redact(out);
-  }
-
- private:
-  std::vector<std::string> m_secret_keys;
-  std::vector<std::string> m_values;
-};
-
-nlohmann::json step_json(const StepRecord& step) {
+// Every string field is redacted before it is serialised (JSON escaping would hide a secret).
+nlohmann::json step_json(const StepRecord& step, const Redactor& redactor) {
   nlohmann::json json{{"run_id", step.run_id},
                       {"host", step.host},
                       {"stage", step.stage},
                       {"step", step.step},
-                      {"command", step.command},
+                      {"command", redactor.redact(step.command)},
                       {"started_ms", step.started_ms},
-                      {"error", step.error},
-                      {"output", step.output},
+                      {"error", redactor.redact(step.error)},
+                      {"output", redactor.redact(step.output)},
                       {"output_truncated", step.output_truncated}};
   json["finished_ms"] = step.finished_ms ? nlohmann::json(*step.finished_ms) : nlohmann::json();
   json["exit_code"] = step.exit_code ? nlohmann::json(*step.exit_code) : nlohmann::json();
   return json;
 }
 
-nlohmann::json state_json(StateStore& state) {
+// Host output may be invalid or cut UTF-8: bad bytes become U+FFFD instead of throwing.
+std::string dump_lenient(const nlohmann::json& json, int indent) {
+  return json.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json state_json(StateStore& state, const Redactor& redactor) {
   nlohmann::json json;
   if (auto run = state.last_run()) {
     json["last_run"] = {{"id", run->id},
@@ -122,7 +67,7 @@ nlohmann::json state_json(StateStore& state) {
                        {"role", row.role},
                        {"state", host_state_name(row.state)},
                        {"bundle_id", row.bundle_id},
-                       {"error", row.error},
+                       {"error", redactor.redact(row.error)},
                        {"run_id", row.run_id},
                        {"updated_ms", row.updated_ms}});
     }
@@ -190,15 +135,20 @@ Status write_support_bundle(Installer& installer, const std::string& output_path
         redactor.redact(render_expanded_config(config.schema, config.result.values, config.path)));
   }
   nlohmann::json errors = nlohmann::json::array();
-  for (const Diagnostic& error : config.result.errors) errors.push_back(to_json(error));
-  files.emplace_back("validation.json", redactor.redact(errors.dump(2)));
+  for (Diagnostic error : config.result.errors) {
+    error.message = redactor.redact(error.message);
+    errors.push_back(to_json(error));
+  }
+  files.emplace_back("validation.json", dump_lenient(errors, 2));
   const std::string work_dir = installer.options().work_dir;
   files.emplace_back("cluster.json",
                      redactor.redact(read_or_empty(work_dir + "/serve/cluster.json")));
-  files.emplace_back("state.json", redactor.redact(state_json(installer.state()).dump(2)));
+  files.emplace_back("state.json", dump_lenient(state_json(installer.state(), redactor), 2));
   std::string steps;
-  for (const StepRecord& step : installer.state().steps({})) steps += step_json(step).dump() + "\n";
-  files.emplace_back("steps.jsonl", redactor.redact(steps));
+  for (const StepRecord& step : installer.state().steps({})) {
+    steps += dump_lenient(step_json(step, redactor), -1) + "\n";
+  }
+  files.emplace_back("steps.jsonl", steps);
   nlohmann::json versions{{"dcinstall", DCINSTALL_VERSION},
                           {"libarchive", archive_version_string()}};
   if (config.distribution) {

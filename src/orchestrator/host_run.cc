@@ -16,13 +16,27 @@ transport::Task<transport::Outcome<transport::ExecResult>> HostRun::exec(
   const std::string host_id = host().id();
   m_events.on_event(HostStepStarted{m_stage, host_id, host().role, step, request.command});
   const auto start = std::chrono::steady_clock::now();
-  transport::OutputSink sink = [this, &step, &host_id, stdout_copy](transport::OutputStream stream,
+  std::string sink_error;
+  transport::OutputSink sink = [this, &step, &host_id, stdout_copy, &sink_error](transport::OutputStream stream,
                                                                     std::string_view chunk) {
     if (stdout_copy && stream == transport::OutputStream::Stdout) stdout_copy->append(chunk);
-    m_events.on_event(OutputChunk{m_stage, host_id, step, stream == transport::OutputStream::Stderr,
-                                  std::string(chunk)});
+    // The sink runs inside the transport's callbacks (libssh's C code): nothing may unwind
+    // through them. A sink's exception fails this step instead (see sink_error below).
+    try {
+      m_events.on_event(OutputChunk{m_stage, host_id, step,
+                                    stream == transport::OutputStream::Stderr,
+                                    std::string(chunk)});
+    } catch (const std::exception& e) {
+      if (sink_error.empty()) sink_error = std::string("an event sink failed: ") + e.what();
+    } catch (...) {
+      if (sink_error.empty()) sink_error = "an event sink failed";
+    }
   };
   auto result = co_await m_session.exec(request, sink);
+  if (!sink_error.empty()) {
+    // A permanent, local failure of this host's step (not retried: the output would fail again).
+    result = transport::TransportError{transport::ErrorCode::LocalFailure, sink_error, host_id};
+  }
   HostStepFinished finished{m_stage, host_id, host().role, step, std::nullopt, "", 0, false};
   finished.seconds = seconds_since(start);
   if (result) {

@@ -84,6 +84,28 @@ TEST(ValidatorTest, ReportsEveryErrorInOneRunSortedByPosition) {
             "config.yaml:4:1: ssh_prot: unknown key 'ssh_prot'; did you mean 'ssh_port'?");
 }
 
+TEST(ValidatorTest, ListShapeErrorOfASecretKeyDoesNotQuoteTheValue) {
+  Schema schema = installer_schema();
+  KeySpec tokens;
+  tokens.key = "api_tokens";
+  tokens.type = ValueType::StringList;
+  tokens.secret = true;
+  KeySpec mirrors;
+  mirrors.key = "mirrors";
+  mirrors.type = ValueType::StringList;
+  ASSERT_TRUE(schema.add(tokens));
+  ASSERT_TRUE(schema.add(mirrors));
+  const auto result = validate_config(std::string(k_config) + "api_tokens: s3cr3t-t0ken\nmirrors: m1\n",
+                                      "config.yaml", schema, fake_environment({{"HOME", "/h"}}));
+  ASSERT_EQ(result.errors.size(), 2u);
+  for (const Diagnostic& error : result.errors) {
+    EXPECT_EQ(error.to_string().find("s3cr3t-t0ken"), std::string::npos) << error.to_string();
+  }
+  EXPECT_NE(result.errors[0].message.find("the value (hidden)"), std::string::npos);
+  // A plain key still shows its value as the example.
+  EXPECT_NE(result.errors[1].message.find("[m1]"), std::string::npos);
+}
+
 TEST(ValidatorTest, RelativeKeyPathIsResolvedAgainstTheConfigDirectory) {
   const auto result =
       validate_config("cluster_name: demo\nmaster_list: [10.0.0.1]\nssh_key_path: keys/id\n",
