@@ -46,14 +46,15 @@ bool tokens_equal(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::optional<std::string> cookie_value(std::string_view cookie_header, std::string_view name) {
+std::vector<std::string> cookie_values(std::string_view cookie_header, std::string_view name) {
+  std::vector<std::string> values;
   for (const std::string& part : split(cookie_header, ';')) {
     const std::string_view pair = trim(part);
     const size_t equals = pair.find('=');
     if (equals == std::string_view::npos) continue;
-    if (trim(pair.substr(0, equals)) == name) return std::string(trim(pair.substr(equals + 1)));
+    if (trim(pair.substr(0, equals)) == name) values.emplace_back(trim(pair.substr(equals + 1)));
   }
-  return std::nullopt;
+  return values;
 }
 
 std::optional<std::string> bearer_token(std::string_view authorization_header) {

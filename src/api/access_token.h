@@ -5,10 +5,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dci::api {
 
-// The cookie that carries the token after GET /?token=T.
+// The base name of the cookie that carries the token after GET /?token=T; the full name adds
+// the port (AccessPolicy::cookie_name).
 constexpr std::string_view k_token_cookie = "dcinstall_token";
 
 // A fresh random token. Throws std::runtime_error when the system has no entropy (the server
@@ -18,8 +20,9 @@ std::string generate_token();
 // Constant-time comparison (the length is not secret).
 bool tokens_equal(std::string_view a, std::string_view b);
 
-// The value of cookie `name` in a Cookie header ("a=1; b=2"), if present.
-std::optional<std::string> cookie_value(std::string_view cookie_header, std::string_view name);
+// The values of every cookie named `name` in a Cookie header ("a=1; b=2; a=3" -> {"1", "3"}), in
+// header order. Browsers send same-named cookies of different paths or hosts side by side.
+std::vector<std::string> cookie_values(std::string_view cookie_header, std::string_view name);
 
 // The token of "Bearer T" in an Authorization header, if it has that form.
 std::optional<std::string> bearer_token(std::string_view authorization_header);

@@ -139,13 +139,18 @@ void EventHub::flush() {
 }
 
 void EventHub::send_batch(SseClient& client, const Batch& batch) const {
+  std::string text = batch_text(client, batch);
+  if (!text.empty()) client.send(text);
+}
+
+std::string EventHub::batch_text(const SseClient& client, const Batch& batch) const {
   const std::string& host = client.followed_host();
   const std::string* outputs = nullptr;
   if (!host.empty()) {
     const auto it = batch.outputs.find(host);
     if (it != batch.outputs.end()) outputs = &it->second;
   }
-  if (batch.events.empty() && !outputs) return;
+  if (batch.events.empty() && !outputs) return "";
   std::string text = "id: " + std::to_string(batch.id) + "\nevent: batch\ndata: {\"events\":[";
   text += batch.events;
   if (outputs) {
@@ -153,7 +158,7 @@ void EventHub::send_batch(SseClient& client, const Batch& batch) const {
     text += *outputs;
   }
   text += "]}\n\n";
-  client.send(text);
+  return text;
 }
 
 void EventHub::send_to_all(const std::string& text) {
@@ -169,12 +174,21 @@ void EventHub::subscribe(const std::shared_ptr<SseClient>& client,
   if (last_event_id && *last_event_id != m_last_id) {
     const bool in_ring =
         *last_event_id < m_last_id && !m_ring.empty() && *last_event_id >= m_ring.front().id - 1;
-    if (!in_ring) {
+    std::vector<std::string> replay;
+    size_t replay_bytes = 0;
+    bool fits = in_ring;
+    for (auto it = m_ring.begin(); fits && it != m_ring.end(); ++it) {
+      if (it->id <= *last_event_id) continue;
+      std::string text = batch_text(*client, *it);
+      replay_bytes += text.size();
+      // Half the backlog: the live batches that follow the replay must fit too.
+      fits = replay_bytes <= k_max_client_backlog / 2;
+      if (!text.empty()) replay.push_back(std::move(text));
+    }
+    if (!fits) {
       client->send(reset_message(m_last_id));
     } else {
-      for (const Batch& batch : m_ring) {
-        if (batch.id > *last_event_id) send_batch(*client, batch);
-      }
+      for (const std::string& text : replay) client->send(text);
     }
   }
   m_clients.push_back(client);

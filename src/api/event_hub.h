@@ -47,6 +47,10 @@ class EventHub final : public EventSink {
   static constexpr std::chrono::seconds k_keepalive_interval{15};
   static constexpr size_t k_ring_batches = 600;
   static constexpr size_t k_ring_bytes = 32 * 1024 * 1024;
+  // The most SSE text a client may have queued and unsent; beyond it the client is closed. A
+  // resume that would replay more than half of this gets `event: reset` instead (a replay that closed the
+  // stream would make the browser retry the same Last-Event-ID forever).
+  static constexpr size_t k_max_client_backlog = 8 * 1024 * 1024;
 
   // `host_snapshot(stage, host)` returns the coalesced host event for a batch (the host's state
   // now), or null when the host is unknown.
@@ -63,7 +67,8 @@ class EventHub final : public EventSink {
   int64_t current_id() const { return m_last_id; }
 
   // Registers `client` and first sends it what it missed after `last_event_id` (nothing when
-  // absent), or a reset when that is no longer in the ring.
+  // absent), or a reset when that is no longer in the ring or the replay would exceed half
+  // of k_max_client_backlog.
   void subscribe(const std::shared_ptr<SseClient>& client, std::optional<int64_t> last_event_id);
   void unsubscribe(const SseClient* client);
   size_t client_count() const { return m_clients.size(); }
@@ -90,6 +95,8 @@ class EventHub final : public EventSink {
   void arm_flush_timer();
   void arm_keepalive_timer();
   void send_batch(SseClient& client, const Batch& batch) const;
+  // The SSE message of `batch` for `client` ("" when it holds nothing for that client).
+  std::string batch_text(const SseClient& client, const Batch& batch) const;
   void send_to_all(const std::string& text);
 
   transport::Executor m_executor;

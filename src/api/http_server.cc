@@ -17,14 +17,18 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <deque>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "api/access_policy.h"
 #include "api/access_token.h"
 #include "api/static_assets.h"
 #include "util/strings.h"
@@ -39,17 +43,25 @@ using tcp = asio::ip::tcp;
 namespace ssl = asio::ssl;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-constexpr size_t k_body_limit = 16 * 1024 * 1024;
-constexpr auto k_read_timeout = std::chrono::seconds(120);
-constexpr auto k_handshake_timeout = std::chrono::seconds(30);
-constexpr size_t k_max_sse_backlog = 8 * 1024 * 1024;
+constexpr size_t k_header_limit = 8 * 1024;
+// After a refused request: how long and how much of the rest is read and dropped before closing
+// (closing with unread input sends a RST, which can destroy the answer before the client reads it).
+constexpr auto k_linger_time = std::chrono::seconds(1);
+constexpr size_t k_linger_bytes = 64 * 1024;
+// Everything is served by this origin; the GUI (Vite's build) has no inline script or style.
+constexpr const char* k_content_security_policy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
 
 std::string text_of(beast::string_view view) {
   return std::string(view.data(), view.size());
 }
 
-bool is_state_changing(const std::string& method) {
-  return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
+std::optional<std::string_view> field_of(const http::fields& fields, http::field name) {
+  const auto it = fields.find(name);
+  if (it == fields.end()) return std::nullopt;
+  return std::string_view(it->value().data(), it->value().size());
 }
 
 void close_socket(beast::tcp_stream& stream) {
@@ -110,7 +122,7 @@ class SseStream final : public SseClient {
   void send(const std::string& text) override {
     if (m_closed) return;
     m_queued_bytes += text.size();
-    if (m_queued_bytes > k_max_sse_backlog) {
+    if (m_queued_bytes > EventHub::k_max_client_backlog) {
       close();  // too far behind: the browser reconnects with Last-Event-ID
       return;
     }
@@ -162,13 +174,15 @@ class SseStream final : public SseClient {
 class HttpServer::Impl {
  public:
   Impl(transport::Executor executor, ApiService& service, ListenAddress address, std::string token,
-       std::optional<TlsFiles> tls)
+       std::optional<TlsFiles> tls, HttpLimits limits)
       : m_executor(executor),
         m_service(service),
         m_address(std::move(address)),
         m_token(std::move(token)),
         m_tls_files(std::move(tls)),
-        m_acceptor(executor) {}
+        m_limits(limits),
+        m_acceptor(executor),
+        m_accept_backoff(executor) {}
 
   Status listen();
   uint16_t port() const { return m_port; }
@@ -189,17 +203,23 @@ class HttpServer::Impl {
 
   std::string scheme() const { return m_tls ? "https" : "http"; }
   transport::Task<void> accept_loop();
-  transport::Task<void> session(tcp::socket socket);
-  // Requests on one connection (plain or TLS) until it closes; `id` names it in m_closers.
+  // Applies the connection caps to a just-accepted connection; false: close it.
+  bool admit_connection(uint64_t id);
+  transport::Task<void> session(tcp::socket socket, uint64_t id);
+  // Requests on one connection (plain or TLS) until it closes; `id` names it in m_connections.
   template <typename Stream>
   transport::Task<void> serve(Stream& stream, uint64_t id);
+  // Writes a refusal (Connection: close), then reads and drops a bounded rest of the request.
+  template <typename Stream>
+  transport::Task<void> refuse(Stream& stream, const ApiResponse& answer, const Request& request);
   template <typename Stream>
   transport::Task<void> serve_events(Stream& stream, const ApiRequest& request,
                                      uint64_t session_id);
+  // The refusal for a request header, or nullopt when its body may be read.
+  std::optional<ApiResponse> screen(const Request& head, bool& has_token) const;
+  size_t body_limit_for(const Request& head) const;
   transport::Task<ApiResponse> answer(const Request& request, ApiRequest& api, bool& is_events);
-  bool authorized(const Request& request) const;
-  bool origin_allowed(const Request& request) const;
-  ApiResponse static_file(const Request& request, const ApiRequest& api) const;
+  ApiResponse static_file(const ApiRequest& api) const;
   Response to_beast(const ApiResponse& answer, const Request& request) const;
 
   transport::Executor m_executor;
@@ -207,15 +227,24 @@ class HttpServer::Impl {
   ListenAddress m_address;
   std::string m_token;
   std::optional<TlsFiles> m_tls_files;
+  HttpLimits m_limits;
   std::unique_ptr<ssl::context> m_tls;  // set by listen() when m_tls_files
+  std::optional<AccessPolicy> m_policy;  // set by listen() (it needs the bound port)
   tcp::acceptor m_acceptor;
+  asio::steady_timer m_accept_backoff;
   uint16_t m_port = 0;
   bool m_stopped = false;
   uint64_t m_next_session = 0;
-  // Open connections, to close on stop(). Shared with the sessions, which may be destroyed after
-  // the server (when the io_context is destroyed with them still suspended).
-  using Closers = std::map<uint64_t, std::function<void()>>;
-  std::shared_ptr<Closers> m_closers = std::make_shared<Closers>();
+  // Open connections: how to close each (on stop() or eviction), and which have not yet shown
+  // the token (ids grow, so the first is the oldest). Shared with the sessions, which may be
+  // destroyed after the server (when the io_context is destroyed with them still suspended).
+  struct Connections {
+    std::map<uint64_t, std::function<void()>> closers;
+    std::set<uint64_t> open;
+    std::set<uint64_t> unauthenticated;
+    std::set<uint64_t> evicted;  // evicted before their session started: it ends at once
+  };
+  std::shared_ptr<Connections> m_connections = std::make_shared<Connections>();
 };
 
 Status HttpServer::Impl::listen() {
@@ -236,6 +265,7 @@ Status HttpServer::Impl::listen() {
   if (!error) m_acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) return Error(error.message(), where);
   m_port = m_acceptor.local_endpoint().port();
+  m_policy.emplace(m_address, m_port, m_token, m_tls != nullptr);
   return Ok{};
 }
 
@@ -243,37 +273,82 @@ void HttpServer::Impl::stop() {
   m_stopped = true;
   boost::system::error_code ignored;
   m_acceptor.close(ignored);
+  m_accept_backoff.cancel();
   // Closing may end sessions, which erase themselves: close from a copy.
-  const Closers closers = *m_closers;
+  const auto closers = m_connections->closers;
   for (const auto& [id, close] : closers) close();
 }
 
 transport::Task<void> HttpServer::Impl::accept_loop() {
+  std::string last_error;
   while (!m_stopped) {
     boost::system::error_code error;
     auto token = asio::redirect_error(asio::use_awaitable, error);
     tcp::socket socket = co_await m_acceptor.async_accept(token);
     if (m_stopped) break;
-    if (error) continue;  // e.g. too many open files: try the next one
-    asio::co_spawn(m_executor, session(std::move(socket)), asio::detached);
+    if (error) {
+      // EMFILE and the like: the listening socket stays readable, so retrying at once would spin.
+      if (error.message() != last_error) {
+        last_error = error.message();
+        std::cerr << "dcinstall web: cannot accept a connection: " << last_error
+                  << " (retrying every " << m_limits.accept_backoff.count() << " ms)\n";
+      }
+      m_accept_backoff.expires_after(m_limits.accept_backoff);
+      boost::system::error_code ignored;
+      co_await m_accept_backoff.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
+    }
+    last_error.clear();
+    const uint64_t id = ++m_next_session;
+    if (!admit_connection(id)) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    asio::co_spawn(m_executor, session(std::move(socket), id), asio::detached);
   }
 }
 
-transport::Task<void> HttpServer::Impl::session(tcp::socket socket) {
-  const uint64_t id = ++m_next_session;
+bool HttpServer::Impl::admit_connection(uint64_t id) {
+  Connections& connections = *m_connections;
+  if (connections.open.size() >= m_limits.max_connections) return false;
+  // The oldest connection without the token goes first: a client that sends its request at once
+  // is never the oldest, while slow ones cannot hold every slot.
+  while (connections.unauthenticated.size() >= m_limits.max_unauthenticated) {
+    const uint64_t oldest = *connections.unauthenticated.begin();
+    connections.unauthenticated.erase(connections.unauthenticated.begin());
+    if (const auto it = connections.closers.find(oldest); it != connections.closers.end()) {
+      const auto close = it->second;
+      close();
+    } else {
+      connections.evicted.insert(oldest);
+    }
+  }
+  connections.open.insert(id);
+  connections.unauthenticated.insert(id);
+  return true;
+}
+
+transport::Task<void> HttpServer::Impl::session(tcp::socket socket, uint64_t id) {
   struct Unregister {
-    std::shared_ptr<Closers> closers;
+    std::shared_ptr<Connections> connections;
     uint64_t id;
-    ~Unregister() { closers->erase(id); }
-  } unregister{m_closers, id};
+    ~Unregister() {
+      connections->closers.erase(id);
+      connections->open.erase(id);
+      connections->unauthenticated.erase(id);
+      connections->evicted.erase(id);
+    }
+  } unregister{m_connections, id};
+  if (m_connections->evicted.count(id)) co_return;  // the socket closes with this frame
   if (!m_tls) {
     beast::tcp_stream stream(std::move(socket));
     co_await serve(stream, id);
     co_return;
   }
   TlsStream stream(std::move(socket), *m_tls);
-  (*m_closers)[id] = [&stream] { close_socket(beast::get_lowest_layer(stream)); };
-  beast::get_lowest_layer(stream).expires_after(k_handshake_timeout);
+  m_connections->closers[id] = [&stream] { close_socket(beast::get_lowest_layer(stream)); };
+  beast::get_lowest_layer(stream).expires_after(m_limits.header_timeout);
   boost::system::error_code error;
   auto token = asio::redirect_error(asio::use_awaitable, error);
   co_await stream.async_handshake(ssl::stream_base::server, token);
@@ -285,16 +360,52 @@ transport::Task<void> HttpServer::Impl::session(tcp::socket socket) {
 template <typename Stream>
 transport::Task<void> HttpServer::Impl::serve(Stream& stream, uint64_t id) {
   beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
-  (*m_closers)[id] = [&tcp_layer] { close_socket(tcp_layer); };
+  m_connections->closers[id] = [&tcp_layer] { close_socket(tcp_layer); };
   beast::flat_buffer buffer;
   while (!m_stopped) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(k_body_limit);
-    tcp_layer.expires_after(k_read_timeout);
+    parser.header_limit(k_header_limit);
+    // The route's limit is applied once the header is known (a Content-Length beyond this
+    // one would fail the header read itself, before the token is looked at).
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    tcp_layer.expires_after(m_limits.header_timeout);
     boost::system::error_code error;
-    auto read_token = asio::redirect_error(asio::use_awaitable, error);
-    co_await http::async_read(stream, buffer, parser, read_token);
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, error));
     if (error) break;
+
+    bool has_token = false;
+    if (auto refusal = screen(parser.get(), has_token)) {
+      co_await refuse(stream, *refusal, parser.get());
+      break;
+    }
+    if (has_token) m_connections->unauthenticated.erase(id);
+    const size_t limit = body_limit_for(parser.get());
+    const auto declared = parser.content_length();
+    if (declared && *declared > limit) {
+      co_await refuse(stream,
+                      error_response(413, "body_too_large",
+                                     "the request body is " + std::to_string(*declared) +
+                                         " bytes; " + std::to_string(limit) +
+                                         " at most on this path"),
+                      parser.get());
+      break;
+    }
+    parser.body_limit(limit);  // also bounds a chunked body
+    if (!parser.is_done()) {
+      tcp_layer.expires_after(m_limits.body_timeout);
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, error));
+      if (error == http::error::body_limit) {
+        co_await refuse(stream,
+                        error_response(413, "body_too_large",
+                                       "the request body exceeds " + std::to_string(limit) +
+                                           " bytes, the most on this path"),
+                        parser.get());
+        break;
+      }
+      if (error) break;
+    }
     Request request = parser.release();
     ApiRequest api;
     bool is_events = false;
@@ -312,52 +423,83 @@ transport::Task<void> HttpServer::Impl::serve(Stream& stream, uint64_t id) {
       break;
     }
     Response response = to_beast(answer_value, request);
-    tcp_layer.expires_after(k_read_timeout);
-    auto write_token = asio::redirect_error(asio::use_awaitable, error);
-    co_await http::async_write(stream, response, write_token);
+    tcp_layer.expires_after(m_limits.write_timeout);
+    co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, error));
     if (error || !response.keep_alive()) break;
   }
   close_socket(tcp_layer);
 }
 
-bool HttpServer::Impl::authorized(const Request& request) const {
-  if (const auto it = request.find(http::field::authorization); it != request.end()) {
-    if (const auto token = bearer_token(text_of(it->value()))) {
-      if (tokens_equal(*token, m_token)) return true;
-    }
+template <typename Stream>
+transport::Task<void> HttpServer::Impl::refuse(Stream& stream, const ApiResponse& answer,
+                                               const Request& request) {
+  beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
+  Response response = to_beast(answer, request);
+  response.keep_alive(false);
+  tcp_layer.expires_after(m_limits.write_timeout < m_limits.header_timeout
+                              ? m_limits.write_timeout
+                              : m_limits.header_timeout);
+  boost::system::error_code error;
+  co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return;
+  boost::system::error_code ignored;
+  tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // Bounded linger: drop what the client still sends (e.g. a small body) until it closes.
+  tcp_layer.expires_after(k_linger_time);
+  std::array<char, 4096> sink{};
+  size_t dropped = 0;
+  while (dropped < k_linger_bytes) {
+    const size_t n = co_await tcp_layer.async_read_some(
+        asio::buffer(sink), asio::redirect_error(asio::use_awaitable, error));
+    if (error) break;
+    dropped += n;
   }
-  if (const auto it = request.find(http::field::cookie); it != request.end()) {
-    if (const auto token = cookie_value(text_of(it->value()), k_token_cookie)) {
-      if (tokens_equal(*token, m_token)) return true;
-    }
-  }
-  return false;
 }
 
-bool HttpServer::Impl::origin_allowed(const Request& request) const {
-  const auto origin_it = request.find(http::field::origin);
-  if (origin_it == request.end()) return true;  // not a browser's cross-site request
-  const std::string origin = text_of(origin_it->value());
-  const std::string port = std::to_string(m_port);
-  std::vector<std::string> hosts = {m_address.authority(m_port)};
-  if (m_address.is_loopback()) {
-    hosts.push_back("127.0.0.1:" + port);
-    hosts.push_back("localhost:" + port);
-    hosts.push_back("[::1]:" + port);
+std::optional<ApiResponse> HttpServer::Impl::screen(const Request& head, bool& has_token) const {
+  const std::optional<std::string_view> authorization =
+      field_of(head, http::field::authorization);
+  const std::optional<std::string_view> cookie = field_of(head, http::field::cookie);
+  has_token = m_policy->token_presented(authorization, cookie);
+  const std::string target = text_of(head.target());
+  const auto split = split_target(target);
+  const std::string path = split ? split->path : target;
+  const RequestHead fields{
+      .method = std::string_view(head.method_string().data(), head.method_string().size()),
+      .path = path,
+      .host = field_of(head, http::field::host),
+      .origin = field_of(head, http::field::origin),
+      .authorization = authorization,
+      .cookie = cookie,
+  };
+  switch (m_policy->check(fields)) {
+    case AccessVerdict::allowed:
+      return std::nullopt;
+    case AccessVerdict::bad_host:
+      return error_response(403, "bad_host",
+                            "the Host header does not name this server (use http" +
+                                std::string(m_tls ? "s" : "") + "://127.0.0.1:" +
+                                std::to_string(m_port) + "/ or localhost)");
+    case AccessVerdict::unauthorized:
+      return error_response(401, "unauthorized",
+                            "missing or wrong access token: open the URL that `dcinstall web` "
+                            "printed (it carries the token)");
+    case AccessVerdict::bad_origin:
+      return error_response(403, "bad_origin",
+                            "cross-origin request refused: Origin is not this server");
   }
-  if (m_address.host == "0.0.0.0" || m_address.host == "::") {
-    // Any address of this machine: the origin must be the host the browser asked for.
-    if (const auto host_it = request.find(http::field::host); host_it != request.end()) {
-      const std::string host = text_of(host_it->value());
-      if (host.size() > port.size() && host.substr(host.size() - port.size() - 1) == ":" + port) {
-        hosts.push_back(host);
-      }
-    }
-  }
-  for (const std::string& host : hosts) {
-    if (origin == scheme() + "://" + host) return true;
-  }
-  return false;
+  return error_response(403, "forbidden", "refused");
+}
+
+size_t HttpServer::Impl::body_limit_for(const Request& head) const {
+  const std::string target = text_of(head.target());
+  const auto split = split_target(target);
+  const std::string path = split ? split->path : target;
+  const http::verb method = head.method();
+  const bool large = (method == http::verb::put && path == "/api/v1/config") ||
+                     (method == http::verb::post && path == "/api/v1/config/validate") ||
+                     (method == http::verb::post && path == "/api/v1/ssh-key");
+  return large ? m_limits.large_body_limit : m_limits.body_limit;
 }
 
 transport::Task<ApiResponse> HttpServer::Impl::answer(const Request& request, ApiRequest& api,
@@ -373,15 +515,7 @@ transport::Task<ApiResponse> HttpServer::Impl::answer(const Request& request, Ap
   }
 
   if (starts_with(api.path, "/api/")) {
-    if (!authorized(request)) {
-      co_return error_response(401, "unauthorized",
-                               "missing or wrong access token: open the URL that `dcinstall web` "
-                               "printed (it carries the token)");
-    }
-    if (is_state_changing(api.method) && !origin_allowed(request)) {
-      co_return error_response(403, "bad_origin",
-                               "cross-origin request refused: Origin is not this server");
-    }
+    // screen() admitted the header: Host, token and Origin are checked.
     if (api.path == "/api/v1/events" && api.method == "GET") {
       is_events = true;
       co_return ApiResponse{};
@@ -389,10 +523,10 @@ transport::Task<ApiResponse> HttpServer::Impl::answer(const Request& request, Ap
     ApiResponse response = co_await m_service.handle(api);
     co_return response;
   }
-  co_return static_file(request, api);
+  co_return static_file(api);
 }
 
-ApiResponse HttpServer::Impl::static_file(const Request& request, const ApiRequest& api) const {
+ApiResponse HttpServer::Impl::static_file(const ApiRequest& api) const {
   if (api.method != "GET" && api.method != "HEAD") {
     return error_response(405, "method_not_allowed", api.method + " is not supported here");
   }
@@ -403,14 +537,11 @@ ApiResponse HttpServer::Impl::static_file(const Request& request, const ApiReque
       response.status = 303;
       response.content_type = "text/plain; charset=utf-8";
       response.headers.emplace_back("Location", "/");
-      response.headers.emplace_back("Set-Cookie", std::string(k_token_cookie) + "=" + m_token +
-                                                      "; HttpOnly; SameSite=Strict; Path=/" +
-                                                      (m_tls ? "; Secure" : ""));
+      response.headers.emplace_back("Set-Cookie", m_policy->set_cookie_value());
       response.body = "see /\n";
       return response;
     }
   }
-  (void)request;
   const WebAsset* asset = find_web_asset(api.path);
   if (!asset) return error_response(404, "not_found", "no such file: " + api.path);
   ApiResponse response;
@@ -429,6 +560,7 @@ HttpServer::Impl::Response HttpServer::Impl::to_beast(const ApiResponse& answer,
   response.set("X-Content-Type-Options", "nosniff");
   response.set("X-Frame-Options", "DENY");
   response.set("Referrer-Policy", "no-referrer");
+  response.set("Content-Security-Policy", k_content_security_policy);
   bool has_cache_control = false;
   for (const auto& [name, value] : answer.headers) {
     response.set(name, value);
@@ -461,7 +593,7 @@ transport::Task<void> HttpServer::Impl::serve_events(Stream& stream, const ApiRe
   auto client = std::make_shared<SseStream>(m_executor, request.param("host"));
   client->send(header);
   // stop() must also wake the writer, not just close the socket.
-  (*m_closers)[session_id] = [&tcp_layer, client] {
+  m_connections->closers[session_id] = [&tcp_layer, client] {
     client->close();
     close_socket(tcp_layer);
   };
@@ -471,9 +603,9 @@ transport::Task<void> HttpServer::Impl::serve_events(Stream& stream, const ApiRe
 }
 
 HttpServer::HttpServer(transport::Executor executor, ApiService& service, ListenAddress address,
-                       std::string token, std::optional<TlsFiles> tls)
+                       std::string token, std::optional<TlsFiles> tls, HttpLimits limits)
     : m_impl(std::make_unique<Impl>(executor, service, std::move(address), std::move(token),
-                                    std::move(tls))) {}
+                                    std::move(tls), limits)) {}
 
 HttpServer::~HttpServer() = default;
 

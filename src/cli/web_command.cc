@@ -28,6 +28,7 @@ struct WebOptions {
   std::string listen = "127.0.0.1:9000";
   std::string tls_cert;
   std::string tls_key;
+  api::HttpLimits limits;  // hidden options: tests shorten the timeouts
 };
 
 int run_web(const WebOptions& options) {
@@ -65,7 +66,7 @@ int run_web(const WebOptions& options) {
     std::cerr << "dcinstall web: " << e.what() << "\n";
     return k_exit_failed;
   }
-  api::HttpServer server(io.get_executor(), service, *address, token, tls);
+  api::HttpServer server(io.get_executor(), service, *address, token, tls, options.limits);
   if (Status listening = server.listen(); !listening) {
     std::cerr << "dcinstall web: " << listening.error().to_string() << "\n";
     return k_exit_usage;
@@ -139,6 +140,16 @@ void add_web_command(CLI::App& app, int& exit_code) {
   command->add_option("--tls-cert", options->tls_cert,
                       "PEM certificate (chain) to serve HTTPS with (with --tls-key)");
   command->add_option("--tls-key", options->tls_key, "PEM private key of --tls-cert");
+  // Hidden (tests): the server's limits against slow clients, in milliseconds.
+  auto milliseconds = [command](const std::string& name, std::chrono::milliseconds& value) {
+    command
+        ->add_option_function<long>(
+            name, [&value](long ms) { value = std::chrono::milliseconds(ms); }, "")
+        ->check(CLI::Range(1L, 3'600'000L))
+        ->group("");
+  };
+  milliseconds("--header-timeout-ms", options->limits.header_timeout);
+  milliseconds("--body-timeout-ms", options->limits.body_timeout);
   command->callback([options, &exit_code] { exit_code = run_web(*options); });
 }
 

@@ -103,6 +103,47 @@ TEST_F(EventHubTest, SendsResetWhenTheIdIsUnknown) {
   EXPECT_EQ(current->sent, ": connected\n\n");
 }
 
+// L6: a replay larger than a client may queue would close the stream before a byte is written,
+// and the browser would retry the same Last-Event-ID forever.
+TEST_F(EventHubTest, SendsResetWhenTheReplayWouldExceedTheClientBacklog) {
+  const int64_t before = hub.current_id();
+  const std::string big(512 * 1024, 'x');
+  const size_t batches = EventHub::k_max_client_backlog / big.size();  // twice the replay limit
+  for (size_t i = 0; i < batches; ++i) {
+    hub.on_event(OutputChunk{"deploy", "h1", "s", false, big});
+    hub.flush();
+  }
+  hub.publish({{"type", "run_finished"}, {"run_id", 1}});
+  hub.flush();
+
+  auto follower = std::make_shared<RecordingClient>("h1");
+  hub.subscribe(follower, before);
+  EXPECT_NE(follower->sent.find("event: reset"), std::string::npos);
+  EXPECT_EQ(follower->sent.find("event: batch"), std::string::npos);
+  EXPECT_LT(follower->sent.size(), 1024u);
+
+  // The same resume without the host's output is small: it is replayed in full.
+  auto other = std::make_shared<RecordingClient>("h2");
+  hub.subscribe(other, before);
+  EXPECT_EQ(other->sent.find("event: reset"), std::string::npos);
+  EXPECT_EQ(count(other->sent, "event: batch"), batches + 1);
+  EXPECT_NE(other->sent.find("run_finished"), std::string::npos);
+}
+
+TEST_F(EventHubTest, ReplaysAFollowersOutputWithinTheBacklog) {
+  const int64_t before = hub.current_id();
+  const std::string chunk(512 * 1024, 'y');
+  for (int i = 0; i < 3; ++i) {
+    hub.on_event(OutputChunk{"deploy", "h1", "s", false, chunk});
+    hub.flush();
+  }
+  auto follower = std::make_shared<RecordingClient>("h1");
+  hub.subscribe(follower, before);
+  EXPECT_EQ(follower->sent.find("event: reset"), std::string::npos);
+  EXPECT_EQ(count(follower->sent, "event: batch"), 3u);
+  EXPECT_GT(follower->sent.size(), 3 * chunk.size());
+}
+
 TEST_F(EventHubTest, BatchesAreTimerDrivenAtMostTenPerSecond) {
   auto client = std::make_shared<RecordingClient>();
   hub.subscribe(client, std::nullopt);

@@ -48,7 +48,7 @@ function startServer(configPath, workDir, extraEnv = {}) {
       if (m) {
         clearTimeout(timer);
         proc.removeAllListeners('exit');
-        resolve({ proc, base: m[1], token: m[3], url: m[0], stdout: () => out, stderr: () => err });
+        resolve({ proc, base: m[1], port: m[2], token: m[3], url: m[0], stdout: () => out, stderr: () => err });
       }
     });
   });
@@ -66,13 +66,22 @@ function stopServer(server) {
   });
 }
 
-// One API call. auth: 'bearer' (default), 'none', 'wrong', 'cookie', 'wrong-cookie'.
+// The token cookie's name: it carries the port (docs/http-api.md).
+function cookieName(server) {
+  return `dcinstall_token_${server.port}`;
+}
+
+// One API call. auth: 'bearer' (default), 'none', 'wrong', 'cookie', 'wrong-cookie',
+// 'other-port-cookie', 'unported-cookie'.
 async function call(server, method, urlPath, { body, auth = 'bearer', headers = {} } = {}) {
   const h = { ...headers };
   if (auth === 'bearer') h.Authorization = `Bearer ${server.token}`;
   if (auth === 'wrong') h.Authorization = `Bearer ${'x'.repeat(43)}`;
-  if (auth === 'cookie') h.Cookie = `dcinstall_token=${server.token}`;
-  if (auth === 'wrong-cookie') h.Cookie = `dcinstall_token=${server.token.slice(0, -1)}A`;
+  if (auth === 'cookie') h.Cookie = `${cookieName(server)}=${server.token}`;
+  if (auth === 'wrong-cookie') h.Cookie = `${cookieName(server)}=${server.token.slice(0, -1)}A`;
+  // The right token under another port's name, or under the old unported name.
+  if (auth === 'other-port-cookie') h.Cookie = `dcinstall_token_${Number(server.port) + 1}=${server.token}`;
+  if (auth === 'unported-cookie') h.Cookie = `dcinstall_token=${server.token}`;
   if (body !== undefined) h['Content-Type'] = 'application/json';
   const res = await fetch(server.base + urlPath, {
     method,
@@ -90,6 +99,59 @@ async function call(server, method, urlPath, { body, auth = 'bearer', headers = 
     json = undefined;
   }
   return { status: res.status, headers: res.headers, text, json, buffer };
+}
+
+// One request over a raw socket (any Host header; a header without its body; a chunked body),
+// resolved with the first response's {status, headers, body}. Rejects after `timeoutMs`.
+function rawHttp(server, method, urlPath, { host, token, contentLength, chunkedBytes, headers = {}, timeoutMs = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(server.port), '127.0.0.1');
+    let data = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`${method} ${urlPath}: no complete answer in ${timeoutMs} ms; got ${JSON.stringify(data.toString('latin1'))}`));
+    }, timeoutMs);
+    const lines = [`${method} ${urlPath} HTTP/1.1`, `Host: ${host ?? `127.0.0.1:${server.port}`}`];
+    if (token) lines.push(`Authorization: Bearer ${token}`);
+    if (contentLength !== undefined) lines.push(`Content-Length: ${contentLength}`, 'Content-Type: application/json');
+    if (chunkedBytes !== undefined) lines.push('Transfer-Encoding: chunked', 'Content-Type: application/json');
+    for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+    socket.on('error', () => {});
+    socket.on('connect', () => {
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (chunkedBytes !== undefined) {
+        const chunk = 'x'.repeat(64 * 1024);
+        for (let sent = 0; sent < chunkedBytes; sent += chunk.length) {
+          socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+        }
+        socket.write('0\r\n\r\n');
+      }
+    });
+    const tryParse = () => {
+      const text = data.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return false;
+      const head = text.slice(0, end + 2);
+      const length = Number((/\r\ncontent-length: *(\d+)/i.exec(head) ?? [])[1] ?? 0);
+      if (data.length < end + 4 + length) return false;
+      clearTimeout(timer);
+      socket.destroy();
+      const body = data.subarray(end + 4, end + 4 + length).toString('utf8');
+      seen.push(`RAW ${method} ${urlPath}\n${head}\n${body}`);
+      resolve({ status: Number(head.split(' ')[1]), headers: head, body });
+      return true;
+    };
+    socket.on('data', (chunk) => {
+      data = Buffer.concat([data, chunk]);
+      tryParse();
+    });
+    socket.on('close', () => {
+      if (!tryParse()) {
+        clearTimeout(timer);
+        reject(new Error(`${method} ${urlPath}: closed without a complete answer: ${JSON.stringify(data.toString('latin1'))}`));
+      }
+    });
+  });
 }
 
 // A live /api/v1/events reader: collects parsed SSE messages.
@@ -240,7 +302,7 @@ describe('dcinstall web without SSH hosts', () => {
       ['GET', '/api/v1/no-such-thing'],
     ];
     for (const [method, urlPath, body] of endpoints) {
-      for (const auth of ['none', 'wrong', 'wrong-cookie']) {
+      for (const auth of ['none', 'wrong', 'wrong-cookie', 'other-port-cookie', 'unported-cookie']) {
         const res = await call(server, method, urlPath, { body, auth });
         assert.equal(res.status, 401, `${method} ${urlPath} (${auth})`);
         assert.equal(res.json.error.code, 'unauthorized');
@@ -258,7 +320,7 @@ describe('dcinstall web without SSH hosts', () => {
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/');
     const cookie = res.headers.get('set-cookie');
-    assert.equal(cookie, `dcinstall_token=${server.token}; HttpOnly; SameSite=Strict; Path=/`);
+    assert.equal(cookie, `dcinstall_token_${server.port}=${server.token}; HttpOnly; SameSite=Strict; Path=/`);
     const withCookie = await call(server, 'GET', '/api/v1/status', { auth: 'cookie' });
     assert.equal(withCookie.status, 200);
 
@@ -304,6 +366,68 @@ describe('dcinstall web without SSH hosts', () => {
       headers: { Origin: server.base.replace('127.0.0.1', 'localhost') },
     });
     assert.equal(localhost.status, 200);
+  });
+
+  test('on loopback the Host header must name this server (DNS rebinding), on every path', async () => {
+    for (const [urlPath, auth] of [['/', false], ['/assets/x.js', false], ['/api/v1/status', true]]) {
+      for (const host of [`evil.example:${server.port}`, `127.0.0.1:${Number(server.port) + 1}`, 'localhost']) {
+        const res = await rawHttp(server, 'GET', urlPath, { host, token: auth ? server.token : undefined });
+        assert.equal(res.status, 403, `${urlPath} with Host ${host}`);
+        assert.equal(JSON.parse(res.body).error.code, 'bad_host');
+      }
+    }
+    for (const host of [`localhost:${server.port}`, `[::1]:${server.port}`, `127.0.0.1:${server.port}`]) {
+      const res = await rawHttp(server, 'GET', '/api/v1/status', { host, token: server.token });
+      assert.equal(res.status, 200, `Host ${host}`);
+    }
+  });
+
+  test('every response carries a Content-Security-Policy without inline scripts', async () => {
+    for (const [urlPath, auth] of [['/', 'none'], ['/api/v1/status', 'bearer'], ['/api/v1/status', 'none']]) {
+      const csp = (await call(server, 'GET', urlPath, { auth })).headers.get('content-security-policy');
+      assert.match(csp ?? '', /default-src 'none'/, urlPath);
+      assert.match(csp, /script-src 'self'(;|$)/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    }
+    const index = await call(server, 'GET', '/', { auth: 'none' });
+    assert.doesNotMatch(index.text, /<script(?![^>]*\ssrc=)[^>]*>/, 'index.html has no inline script');
+  });
+
+  test('a refused request is answered from its header alone, before its body is sent', async () => {
+    // Only the header is sent; the server must not wait for the declared body.
+    const unauthorized = await rawHttp(server, 'PUT', '/api/v1/config', { contentLength: 16 * 1024 * 1024 });
+    assert.equal(unauthorized.status, 401);
+    assert.match(unauthorized.headers, /\r\nconnection: close\r\n/i);
+    const tooLarge = await rawHttp(server, 'PUT', '/api/v1/config', { token: server.token, contentLength: 16 * 1024 * 1024 });
+    assert.equal(tooLarge.status, 413);
+    assert.equal(JSON.parse(tooLarge.body).error.code, 'body_too_large');
+    assert.match(JSON.parse(tooLarge.body).error.message, /16777216 bytes; 1048576 at most/);
+    const crossOrigin = await rawHttp(server, 'POST', '/api/v1/runs', {
+      token: server.token, contentLength: 100, headers: { Origin: 'http://evil.example' },
+    });
+    assert.equal(crossOrigin.status, 403);
+    assert.equal(fs.readFileSync(configPath, 'utf8'), baseConfig);
+  });
+
+  test('request bodies are limited per route: 1 MiB for the config and the key, 64 KiB elsewhere', async () => {
+    const big = (n) => JSON.stringify({ values: { cluster_name: 'x'.repeat(n) } });
+    // Oversized bodies go over a raw socket: the 413 closes the connection while the body is
+    // still being sent, which fetch reports as a failure instead of the answer.
+    const runs = await rawHttp(server, 'POST', '/api/v1/runs', { token: server.token, contentLength: 70 * 1024 });
+    assert.equal(runs.status, 413);
+    assert.match(JSON.parse(runs.body).error.message, /65536 at most/);
+    const validate = await call(server, 'POST', '/api/v1/config/validate', { body: big(900 * 1024) });
+    assert.equal(validate.status, 200, validate.text.slice(0, 300));
+    const key = await call(server, 'POST', '/api/v1/ssh-key', { body: JSON.stringify({ private_key: 'x'.repeat(900 * 1024) }) });
+    assert.notEqual(key.status, 413);
+    const put = await rawHttp(server, 'PUT', '/api/v1/config', { token: server.token, contentLength: 1100 * 1024 });
+    assert.equal(put.status, 413);
+    // A chunked body (no Content-Length) is cut at the same limit.
+    const chunked = await rawHttp(server, 'PUT', '/api/v1/config', { token: server.token, chunkedBytes: 1100 * 1024 });
+    assert.equal(chunked.status, 413);
+    assert.equal(fs.readFileSync(configPath, 'utf8'), baseConfig);
+    assert.equal((await call(server, 'GET', '/api/v1/status')).json.running, false);
   });
 
   test('schema lists installer keys and the distribution parameters, secrets marked', async () => {

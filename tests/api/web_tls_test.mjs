@@ -91,7 +91,7 @@ test('the tokenised URL sets a Secure, HttpOnly cookie', async () => {
   const res = await get(`/?token=${server.token}`);
   assert.equal(res.status, 303);
   const cookie = [res.headers['set-cookie']].flat().join('\n');
-  assert.match(cookie, /dcinstall_token=/);
+  assert.match(cookie, new RegExp(`^__Host-dcinstall_token_${new URL(server.url).port}=${server.token};`));
   assert.match(cookie, /; Secure/);
   assert.match(cookie, /HttpOnly/);
 });

@@ -48,13 +48,25 @@ test('without the token the page says to open the printed URL', { skip: skip || 
 
 test('the tokenised URL opens the installer and survives a reload', { skip: skip || false }, async () => {
   const { page, errors } = await newPage(session.context);
-  await page.goto(server.url);
+  // Every Content-Security-Policy violation is recorded (chromium also logs it as a console error).
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  const index = await page.goto(server.url);
+  assert.match((await index.allHeaders())['content-security-policy'] ?? '', /script-src 'self'/);
   await page.waitForSelector('[data-screen=welcome]');
+  const port = new URL(server.origin).port;
+  const cookies = await session.context.cookies(server.origin);
+  assert.deepEqual(cookies.map((c) => c.name), [`dcinstall_token_${port}`]);
   assert.ok(!page.url().includes('token='));
   await page.waitForSelector('[data-testid=connection].conn-live');
   await page.goto(`${server.origin}/#/configure`);
   await page.waitForSelector('[data-screen=configure] [data-key=cluster_name]');
   assert.equal(await page.inputValue('[data-key=cluster_name]'), 'authtest');
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   // Secrets and keys are never in what the API gives the page.
   assert.deepEqual(errors, []);
   await page.close();

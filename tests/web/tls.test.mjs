@@ -44,7 +44,8 @@ test('over HTTPS the tokenised URL opens the installer with a Secure cookie and 
   await page.waitForSelector('[data-screen=welcome]');
   assert.ok(page.url().startsWith('https://') && !page.url().includes('token='));
   await page.waitForSelector('[data-testid=connection].conn-live');
-  const cookie = (await session.context.cookies(server.origin)).find((c) => c.name === 'dcinstall_token');
+  const port = new URL(server.origin).port;
+  const cookie = (await session.context.cookies(server.origin)).find((c) => c.name === `__Host-dcinstall_token_${port}`);
   assert.ok(cookie, 'the token cookie is set');
   assert.equal(cookie.secure, true);
   assert.equal(cookie.httpOnly, true);
