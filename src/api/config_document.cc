@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -26,11 +27,23 @@ bool valid_key_name(const std::string& key) {
 
 // A YAML scalar for `text`: plain when that reads back as the same text, else double-quoted
 // (JSON string syntax is valid YAML double-quoted syntax).
+// A plain scan: std::regex recurses per character and overflows the stack on long values.
+bool is_plain_scalar(const std::string& text) {
+  const auto plain_char = [](char c, bool first) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '/') return true;
+    return !first && std::string_view("./@:+=~-").find(c) != std::string_view::npos;
+  };
+  if (text.empty() || text.back() == ':') return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (!plain_char(text[i], i == 0)) return false;
+  }
+  return true;
+}
+
 std::string yaml_scalar(const std::string& text) {
-  static const std::regex k_plain("[A-Za-z0-9_/][A-Za-z0-9_./@:+=~-]*");
   const std::string lower = to_lower(text);
   const bool null_like = lower == "null" || lower == "~";
-  if (!null_like && std::regex_match(text, k_plain) && text.back() != ':') return text;
+  if (!null_like && is_plain_scalar(text)) return text;
   return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

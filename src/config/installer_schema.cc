@@ -39,6 +39,11 @@ std::optional<std::string> check_url(std::string_view value) {
                               std::regex::icase);
   static const std::regex url_ipv6(R"(https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?(/[^\s]*)?)",
                                    std::regex::icase);
+  constexpr size_t k_max_url = 4096;  // std::regex recurses per character
+  if (value.size() > k_max_url) {
+    return "the URL is " + std::to_string(value.size()) + " characters long; at most " +
+           std::to_string(k_max_url);
+  }
   const std::string text(value);
   if (!std::regex_match(text, url) && !std::regex_match(text, url_ipv6)) {
     return "'" + text + "' is not an http(s) URL; expected e.g. http://10.0.0.2:8080";

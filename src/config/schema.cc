@@ -9,6 +9,19 @@
 namespace dci {
 namespace {
 
+// The longest value matched against a KeySpec pattern (every pattern is for short names).
+constexpr size_t k_max_pattern_input = 4096;
+
+// 'value', or its start and its length when it is too long to repeat in a message.
+std::string quote_abbreviated(std::string_view value) {
+  constexpr size_t k_shown = 60;
+  if (value.size() <= k_shown + 20) return "'" + std::string(value) + "'";
+  size_t cut = k_shown;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  return "'" + std::string(value.substr(0, cut)) + "…' (" + std::to_string(value.size()) +
+         " characters)";
+}
+
 struct TypeName {
   ValueType type;
   std::string_view name;
@@ -91,7 +104,8 @@ bool Schema::is_secret(std::string_view key) const {
 
 std::optional<std::string> check_scalar(const KeySpec& spec, std::string_view value) {
   // A secret's value never appears in a message: messages reach terminals, logs and the API.
-  const std::string quoted = spec.secret ? "the value (hidden)" : "'" + std::string(value) + "'";
+  // A long one is shortened there.
+  const std::string quoted = spec.secret ? "the value (hidden)" : quote_abbreviated(value);
   const std::string number_text = spec.secret ? quoted : std::string(value);
   switch (spec.type) {
     case ValueType::Integer: {
@@ -129,6 +143,11 @@ std::optional<std::string> check_scalar(const KeySpec& spec, std::string_view va
           if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
           return message;
         }
+      }
+      // std::regex recurses per character: longer input could exhaust the stack.
+      if (!spec.pattern.empty() && value.size() > k_max_pattern_input) {
+        return quoted + " is " + std::to_string(value.size()) + " characters long; at most " +
+               std::to_string(k_max_pattern_input) + " here";
       }
       if (!spec.pattern.empty() &&
           !std::regex_match(value.begin(), value.end(), std::regex(spec.pattern))) {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <cctype>
 #include <sstream>
 
 #include "config/raw_config.h"
@@ -62,6 +62,54 @@ Redactor::Redactor(const LoadedConfig& config, std::string_view config_text) {
   m_values.erase(std::unique(m_values.begin(), m_values.end()), m_values.end());
 }
 
+namespace {
+
+// The end of a PEM armor line "-----<word> [A-Z ]*PRIVATE KEY-----" starting at `at`, or npos.
+size_t private_key_armor_end(const std::string& text, size_t at, std::string_view word) {
+  const std::string start = "-----" + std::string(word) + " ";
+  if (text.compare(at, start.size(), start) != 0) return std::string::npos;
+  size_t cursor = at + start.size();
+  while (cursor < text.size() && (std::isupper(static_cast<unsigned char>(text[cursor])) ||
+                                  text[cursor] == ' ')) {
+    ++cursor;
+  }
+  // The run of capitals and spaces must end in "PRIVATE KEY", then the closing dashes.
+  constexpr std::string_view k_tail = "PRIVATE KEY-----";
+  const size_t run_start = at + start.size();
+  if (cursor - run_start < k_tail.size() - 5 ||
+      text.compare(cursor - (k_tail.size() - 5), k_tail.size(), k_tail) != 0) {
+    return std::string::npos;
+  }
+  return cursor + 5;
+}
+
+}  // namespace
+
+std::string Redactor::without_private_keys(std::string text) {
+  // A plain scan (std::regex recurses per character and overflows the stack on large output).
+  constexpr std::string_view k_removed = "[private key removed]";
+  for (size_t at = text.find("-----BEGIN "); at != std::string::npos;
+       at = text.find("-----BEGIN ", at)) {
+    if (private_key_armor_end(text, at, "BEGIN") == std::string::npos) {
+      at += 1;
+      continue;
+    }
+    // To the END line; an unterminated key (e.g. output cut by a cap) is removed to the end.
+    size_t end = text.size();
+    for (size_t e = text.find("-----END ", at); e != std::string::npos;
+         e = text.find("-----END ", e + 1)) {
+      if (const size_t armor_end = private_key_armor_end(text, e, "END");
+          armor_end != std::string::npos) {
+        end = armor_end;
+        break;
+      }
+    }
+    text.replace(at, end - at, k_removed);
+    at += k_removed.size();
+  }
+  return text;
+}
+
 void Redactor::add_value(const std::string& value) {
   if (trim(value).empty()) return;
   m_values.push_back(value);
@@ -74,17 +122,13 @@ void Redactor::add_value(const std::string& value) {
   if (value.find('\n') != std::string::npos) {
     std::istringstream lines(value);
     for (std::string line; std::getline(lines, line);) {
-      if (const std::string trimmed(trim(line)); !trimmed.empty()) m_values.push_back(trimmed);
+      if (const std::string trimmed(trim(line)); !trimmed.empty()) add_value(trimmed);
     }
   }
 }
 
 std::string Redactor::redact(std::string text) const {
-  static const std::regex k_pem(
-      "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?-----END [A-Z ]*PRIVATE KEY-----");
-  if (text.find("-----BEGIN") != std::string::npos) {
-    text = std::regex_replace(text, k_pem, "[private key removed]");
-  }
+  text = without_private_keys(std::move(text));
   const std::string mask(k_masked_secret);
   for (const std::string& value : m_values) {
     const bool short_value = value.size() < 4;

@@ -28,6 +28,9 @@ class Redactor {
   explicit Redactor(const LoadedConfig& config);
 
   std::string redact(std::string text) const;
+  // `text` with every PEM private key block replaced (an unterminated one to the end of text).
+  // Linear in the size of `text`, for output of any length.
+  static std::string without_private_keys(std::string text);
 
   // config.yaml with the value of every secret key replaced (the key's continuation lines,
   // block scalars and '- item' lines dropped), then redact()ed.

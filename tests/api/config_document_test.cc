@@ -19,6 +19,15 @@ Schema schema_with_secret() {
   return schema;
 }
 
+TEST(ConfigDocumentTest, WritesAMegabyteValue) {
+  // The plain-scalar check was a std::regex, which recursed per character: a 60 KiB value
+  // overflowed the stack of `dcinstall web` (POST /api/v1/config/validate).
+  const std::string long_value(1024 * 1024, 'x');
+  auto text = render_config({{"cluster_name", long_value}}, installer_schema(), RawConfig{}, "");
+  ASSERT_TRUE(text.ok()) << text.error().to_string();
+  EXPECT_NE(text->find("cluster_name: " + long_value + "\n"), std::string::npos);
+}
+
 TEST(ConfigDocumentTest, WritesScalarsPlainWhenSafeAndQuotedOtherwise) {
   const Schema schema = installer_schema();
   const nlohmann::json values = {{"cluster_name", "demo"},

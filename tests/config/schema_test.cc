@@ -78,6 +78,26 @@ TEST(SchemaTest, CheckScalarAppliesTypeRangeChoicesAndPattern) {
   EXPECT_NE(check_scalar(*schema.find("agent_failure_budget"), "101%"), std::nullopt);
 }
 
+TEST(SchemaTest, CheckScalarBoundsPatternInputAndShortensLongValues) {
+  const Schema schema = installer_schema();
+  // std::regex recursed per character: a 60 KiB cluster_name crashed `dcinstall web`.
+  const std::string huge(900 * 1024, 'x');
+  const std::optional<std::string> error = check_scalar(*schema.find("cluster_name"), huge);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(*error, "'" + std::string(60, 'x') + "…' (921600 characters) is 921600 characters "
+                    "long; at most 4096 here");
+  const std::optional<std::string> url_error =
+      check_scalar(*schema.find("bootstrap_url"), "http://" + huge);
+  ASSERT_TRUE(url_error);
+  EXPECT_NE(url_error->find("at most 4096"), std::string::npos) << *url_error;
+  // A multi-byte character is never cut in the shortened quote.
+  const std::string accents = std::string(59, 'a') + "é" + std::string(100, 'b');
+  const std::optional<std::string> accent_error =
+      check_scalar(*schema.find("cluster_name"), accents);
+  ASSERT_TRUE(accent_error);
+  EXPECT_EQ(accent_error->substr(0, 64), "'" + std::string(59, 'a') + "…'");
+}
+
 TEST(SchemaTest, CheckScalarNeverQuotesASecretValue) {
   KeySpec spec;
   spec.key = "db_password";
