@@ -26,8 +26,7 @@ TEST(Redactor, MasksAnUnknownKeyWhenTheDistributionDoesNotLoad) {
 }
 
 TEST(Redactor, MasksTheJsonEscapedFormAndEachLineOfAMultiLineSecret) {
-  const std::string text =
-      "vendor_blob: |\n  first-line-of-secret\n  second \"quoted\" line\n";
+  const std::string text = "vendor_blob: |\n  first-line-of-secret\n  second \"quoted\" line\n";
   const LoadedConfig config = broken_distribution_config(text);
   const Redactor redactor(config, "distribution: /nonexistent/dcinstall-distribution\n" + text);
   const std::string out =
@@ -50,8 +49,7 @@ TEST(Redactor, RemovesPrivateKeyBlocksAndKeepsTheRest) {
       "before\n-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAsecretbody\n"
       "-----END OPENSSH PRIVATE KEY-----\nafter -----BEGIN PUBLIC KEY----- stays";
   const std::string out = Redactor::without_private_keys(text);
-  EXPECT_EQ(out,
-            "before\n[private key removed]\nafter -----BEGIN PUBLIC KEY----- stays");
+  EXPECT_EQ(out, "before\n[private key removed]\nafter -----BEGIN PUBLIC KEY----- stays");
 }
 
 TEST(Redactor, RemovesAnUnterminatedPrivateKeyToTheEnd) {

@@ -87,6 +87,30 @@ TEST(FakeClockTest, JumpsToTheNextSleeperWhenIdle) {
   EXPECT_EQ(woke, (std::vector<double>{5, 30, 600}));
 }
 
+TEST(FakeClockTest, ForgetsSleepersWhoseLoopIsDestroyed) {
+  // A killed run: its io_context goes with its sleeping coroutines; the clock goes on.
+  FakeClock clock;
+  {
+    asio::io_context killed;
+    asio::co_spawn(
+        killed, [&]() -> Task<void> { co_await clock.sleep_for(10s); }, asio::detached);
+    killed.poll();
+    EXPECT_EQ(clock.sleepers(), 1u);
+  }
+  EXPECT_EQ(clock.sleepers(), 0u);
+  asio::io_context next;
+  bool woke = false;
+  asio::co_spawn(
+      next,
+      [&]() -> Task<void> {
+        co_await clock.sleep_for(5s);
+        woke = true;
+      },
+      asio::detached);
+  EXPECT_EQ(clock.run(next), 5s);
+  EXPECT_TRUE(woke);
+}
+
 TEST(RemoteCommandTest, QuotesForSh) {
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
   EXPECT_EQ(shell_quote(""), "''");

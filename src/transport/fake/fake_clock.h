@@ -1,6 +1,8 @@
 #pragma once
 // A Clock for tests: time stands still while the io_context has work and jumps to the next
 // sleeper's wake-up time when it is idle, so a 30 s backoff costs nothing. Single-threaded.
+// A sleeper destroyed before it wakes (its io_context destroyed: a killed run) is forgotten, so
+// the clock can go on with another io_context.
 
 #include <map>
 

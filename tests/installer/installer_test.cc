@@ -1,0 +1,159 @@
+// The Installer on fake hosts and the fake clock, recording into a real SQLite file: install,
+// a re-run that touches no host, resume after a killed run, --retry-failed, the cluster check,
+// a prerequisite that times out, a state store whose flush fails, and 10,000 hosts.
+
+#include "installer/installer.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+
+#include "orchestrator/state_recorder.h"
+#include "test_support/fake_cluster.h"
+
+namespace dci {
+namespace {
+
+namespace tr = transport;
+
+// Host state per address for `stage`, as flushed to the state file.
+std::map<std::string, HostState> states(StateStore& state, Stage stage) {
+  std::map<std::string, HostState> out;
+  for (const HostStageStatus& row : state.host_stages(std::string(stage_name(stage)))) {
+    out[row.host.substr(0, row.host.rfind(':'))] = row.state;  // by address
+  }
+  return out;
+}
+
+size_t count_in(const std::map<std::string, HostState>& states, HostState wanted) {
+  size_t n = 0;
+  for (const auto& [host, state] : states) n += state == wanted;
+  return n;
+}
+
+TEST(InstallerTest, InstallsEveryHostAndARerunTouchesNone) {
+  FakeCluster cluster(3, 4);
+  auto installer = cluster.open();
+  const RunOutcome first = cluster.run(*installer, install_request());
+  ASSERT_TRUE(first.ok) << first.error << first.state_error;
+  ASSERT_EQ(first.stages.size(), 4u);
+  for (Stage stage : {Stage::Preflight, Stage::Deploy, Stage::Postflight}) {
+    EXPECT_EQ(count_in(states(cluster.state(), stage), HostState::Succeeded), 7u)
+        << stage_name(stage);
+  }
+  EXPECT_EQ(cluster.hosts_that_ran(" --preflight-only ").size(), 7u);
+  EXPECT_EQ(cluster.hosts_that_ran(" --health").size(), 7u);
+  ASSERT_TRUE(cluster.state().last_run());
+  EXPECT_EQ(cluster.state().last_run()->outcome, "succeeded");
+
+  cluster.reset_commands();
+  const size_t before = cluster.transport().commands_run();
+  const RunOutcome again = cluster.run(*installer, install_request());
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_EQ(cluster.transport().commands_run(), before) << "a re-run ran commands";
+  EXPECT_EQ(cluster.state().steps({.host = "", .stage = "", .run_id = again.run_id}).size(), 0u);
+}
+
+TEST(InstallerTest, TheClusterCheckRunsOnOneMasterAfterPostflight) {
+  FakeCluster cluster(3, 2);
+  auto installer = cluster.open();
+  const RunOutcome outcome = cluster.run(*installer, install_request());
+  ASSERT_TRUE(outcome.ok) << outcome.error;
+  const std::set<std::string> checked = cluster.hosts_that_ran("--cluster-health");
+  ASSERT_EQ(checked.size(), 1u);
+  EXPECT_EQ(checked.begin()->rfind("10.0.0.", 0), 0u) << *checked.begin();
+  ASSERT_EQ(outcome.stages.back().stage, stage_name(Stage::ClusterCheck));
+  EXPECT_TRUE(outcome.stages.back().ok);
+}
+
+TEST(InstallerTest, RetryFailedRunsOnlyTheHostsThatFailed) {
+  FakeCluster cluster(3, 4);
+  const std::set<std::string> broken = {FakeCluster::agent(1), FakeCluster::agent(3)};
+  cluster.rule("--preflight-only", failed_reply("FAILED ports: port 2379 in use\n"), broken);
+  auto installer = cluster.open();
+  const RunOutcome first = cluster.run(*installer, run_request("preflight", {Stage::Preflight}));
+  EXPECT_FALSE(first.ok);
+  const auto after_first = states(cluster.state(), Stage::Preflight);
+  EXPECT_EQ(count_in(after_first, HostState::Failed), 2u);
+  for (const HostStageStatus& row : cluster.state().host_stages("preflight")) {
+    if (row.state == HostState::Failed) {
+      EXPECT_EQ(row.error, "ports: port 2379 in use");
+    }
+  }
+
+  cluster.clear_rules();
+  cluster.reset_commands();
+  const RunOutcome retry =
+      cluster.run(*installer, run_request("preflight --retry-failed", {Stage::Preflight}, true));
+  ASSERT_TRUE(retry.ok) << retry.error;
+  EXPECT_EQ(cluster.hosts_that_ran("--preflight-only"), broken);
+  EXPECT_EQ(count_in(states(cluster.state(), Stage::Preflight), HostState::Succeeded), 7u);
+}
+
+TEST(InstallerTest, AKilledRunIsInterruptedAndTheNextRunRedoesOnlyWhatIsNotDone) {
+  FakeCluster cluster(3, 4);
+  // Killed a while after the third agent started to install (its install hangs): the masters'
+  // and the other agents' results have been flushed by then, and its "running" row.
+  const std::string stuck = FakeCluster::agent(2);
+  cluster.kill_at("--address '" + stuck + "' agent", 4 * StateRecorder::k_flush_interval);
+  cluster.run_until_killed(cluster.open(), run_request("deploy", {Stage::Deploy}));
+  ASSERT_TRUE(cluster.state().last_run());
+  EXPECT_EQ(cluster.state().last_run()->outcome, "");  // unfinished: nobody recorded its end
+  const auto killed = states(cluster.state(), Stage::Deploy);
+  EXPECT_EQ(count_in(killed, HostState::Succeeded), 6u);
+  EXPECT_EQ(killed.at(stuck), HostState::Running);
+
+  cluster.reset_commands();
+  auto installer = cluster.open();
+  const RunOutcome resumed = cluster.run(*installer, run_request("deploy", {Stage::Deploy}));
+  ASSERT_TRUE(resumed.ok) << resumed.error;
+  // The killed run's running host is interrupted by the next run and redone; hosts that had
+  // finished are not deployed again.
+  EXPECT_EQ(cluster.hosts_that_ran("--bundle"), std::set<std::string>{stuck});
+  EXPECT_EQ(count_in(states(cluster.state(), Stage::Deploy), HostState::Succeeded), 7u);
+}
+
+TEST(InstallerTest, APrerequisiteThatHangsTimesOutAndFailsOnlyItsHost) {
+  FakeCluster cluster(1, 2, "install_prereqs: true\n",
+                      DCINSTALL_SOURCE_DIR "/tests/installer/testdata/prereqs");
+  tr::FakeExecReply hang;
+  hang.hang = true;
+  cluster.rule("--install-prereqs", hang, {FakeCluster::agent(0)});
+  auto installer = cluster.open();
+  const RunOutcome outcome = cluster.run(*installer, run_request("preflight", {Stage::Preflight}));
+  EXPECT_FALSE(outcome.ok);
+  const auto rows = cluster.state().host_stages("preflight");
+  for (const HostStageStatus& row : rows) {
+    if (row.host == FakeCluster::id(FakeCluster::agent(0))) {
+      EXPECT_EQ(row.state, HostState::Failed);
+      EXPECT_NE(row.error.find("command-timeout"), std::string::npos) << row.error;
+    } else {
+      EXPECT_EQ(row.state, HostState::Succeeded) << row.host << ": " << row.error;
+    }
+  }
+}
+
+TEST(InstallerTest, AFailedFlushFailsTheRunWithTheStoreError) {
+  FakeCluster cluster(1, 1);
+  cluster.store().fail_flushes = true;
+  auto installer = cluster.open();
+  const RunOutcome outcome = cluster.run(*installer, run_request("preflight", {Stage::Preflight}));
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_NE(outcome.state_error.find("database or disk is full"), std::string::npos)
+      << outcome.state_error;
+}
+
+TEST(InstallerTest, InstallsTenThousandHosts) {
+  FakeCluster cluster(3, 10'000 - 3);
+  auto installer = cluster.open();
+  const RunOutcome outcome = cluster.run(*installer, install_request());
+  ASSERT_TRUE(outcome.ok) << outcome.error;
+  EXPECT_EQ(count_in(states(cluster.state(), Stage::Postflight), HostState::Succeeded), 10'000u);
+  EXPECT_EQ(cluster.hosts_that_ran(" --bundle ").size(), 10'000u);
+}
+
+}  // namespace
+}  // namespace dci

@@ -1,0 +1,47 @@
+#pragma once
+// A StateStore decorator for tests of the installer. Writes are held until flush(), as
+// SqliteStateStore holds them, so a simulated kill loses exactly the unflushed ones; flushes
+// that have writes fail on demand (a full disk). Reads go to the inner store (flushed data only).
+
+#include <functional>
+#include <vector>
+
+#include "state/state_store.h"
+
+namespace dci {
+
+class TestStore final : public StateStore {
+ public:
+  // `inner` outlives this store.
+  explicit TestStore(StateStore& inner) : m_inner(inner) {}
+
+  // From now on, every flush with something to write fails with "database or disk is full".
+  bool fail_flushes = false;
+
+  // The process died: what is not flushed is lost, and nothing more is written until revive().
+  void kill();
+  void revive() { m_dead = false; }
+
+  Result<int64_t> begin_run(const std::string& command) override;
+  Status finish_run(int64_t run_id, const std::string& outcome) override;
+  void set_host_stage(const HostStageStatus& status) override;
+  void clear_host_stage(const std::string& host, const std::string& stage) override;
+  void add_step(StepRecord step) override;
+  Status flush() override;
+  std::optional<RunInfo> last_run() const override { return m_inner.last_run(); }
+  std::vector<HostStageStatus> host_stages(const std::string& stage) const override {
+    return m_inner.host_stages(stage);
+  }
+  std::vector<StepRecord> steps(const StepFilter& filter) const override {
+    return m_inner.steps(filter);
+  }
+
+ private:
+  void hold(std::function<void(StateStore&)> write);
+
+  StateStore& m_inner;
+  std::vector<std::function<void(StateStore&)>> m_pending;
+  bool m_dead = false;
+};
+
+}  // namespace dci
