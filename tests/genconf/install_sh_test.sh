@@ -101,6 +101,38 @@ grep -q 'DCINSTALL_ADDRESS="127.0.0.11"' "$root/etc/dcinstall/host.env" || fail 
 record_pid "$(cat "$root/var/lib/dcinstall/run/sleeper.child.pid")"
 pass "switch: active -> $id2, old service stopped, new one running, previous kept"
 
+# The running bundle, then a rollback to the previous one and forward again.
+run_status status bash "$install2" --root "$root" --running-bundle
+[ "$status" -eq 0 ] && [ "$output" = "active $id2"$'\n'"previous $id1" ] ||
+  fail "running-bundle exited $status: $output"
+rm -f "$root/var/lib/dcinstall/sleeper.out"
+run_status status bash "$install2" --root "$root" --rollback
+[ "$status" -eq 0 ] || fail "rollback exited $status: $output"
+grep -q "rolled back master from bundle $id2 to $id1; address 127.0.0.11" <<<"$output" ||
+  fail "rollback output: $output"
+[ "$(readlink "$root/opt/dcinstall/active")" = "$id1" ] || fail "active is not $id1 after rollback"
+record_pid "$(cat "$root/var/lib/dcinstall/run/sleeper.pid")"
+wait_for 10 test -s "$root/var/lib/dcinstall/sleeper.out" || fail "the old service did not start"
+grep -q "^master says hello (bundle $id1, address 127.0.0.11)$" "$root/var/lib/dcinstall/sleeper.out" ||
+  fail "rolled-back service output: $(cat "$root/var/lib/dcinstall/sleeper.out")"
+record_pid "$(cat "$root/var/lib/dcinstall/run/sleeper.child.pid")"
+run_status status bash "$install2" --root "$root" --health
+[ "$status" -eq 0 ] || fail "health after rollback exited $status: $output"
+run_status status bash "$install2" --root "$root" --running-bundle
+[ "$output" = "active $id1"$'\n'"previous $id2" ] || fail "running-bundle after rollback: $output"
+rm -f "$root/var/lib/dcinstall/sleeper.out"
+run_status status bash "$install2" --root "$root" --rollback
+[ "$status" -eq 0 ] && [ "$(readlink "$root/opt/dcinstall/active")" = "$id2" ] ||
+  fail "second rollback exited $status: $output"
+record_pid "$(cat "$root/var/lib/dcinstall/run/sleeper.pid")"
+wait_for 10 test -s "$root/var/lib/dcinstall/sleeper.out" || fail "the new service did not restart"
+record_pid "$(cat "$root/var/lib/dcinstall/run/sleeper.child.pid")"
+run_status status bash "$install2" --root "$work/root-empty" --rollback
+[ "$status" -eq 2 ] || fail "rollback with nothing installed exited $status, not 2: $output"
+run_status status bash "$install2" --root "$work/root-empty" --running-bundle
+[ "$status" -eq 1 ] || fail "running-bundle with nothing installed exited $status, not 1: $output"
+pass "rollback: back to $id1 with its service and health, forward to $id2 again; running-bundle"
+
 # Errors: wrong checksum, unknown role, missing URL.
 run_status status bash "$install2" --root "$work/root-bad" --bundle "$bundle1" master
 [ "$status" -eq 3 ] || fail "a bundle with the wrong checksum exited $status, not 3: $output"

@@ -9,6 +9,8 @@
 #   install.sh [options] --cluster-health         run the cluster-wide checks (on a master); stdin:
 #                                                 one "<role> <address>" line per host
 #   install.sh [options] --uninstall              stop the services, remove all install.sh made
+#   install.sh [options] --rollback               switch back to the bundle active before this one
+#   install.sh [options] --running-bundle         print "active <id>" and "previous <id>" lines
 #
 # Options:
 #   --root DIR      install under DIR instead of / (default: $DCINSTALL_ROOT, else /)
@@ -18,8 +20,9 @@
 #   --init MODE     auto (systemd when PID 1 is systemd and --root is /), systemd, supervisor
 #
 # Exit status: 0 done, nothing to do, or every check passed; 1 a check failed (a missing
-# prerequisite too); 2 usage error; 3 the bundle could not be fetched or failed verification;
-# 4 installing (a prerequisite too) or uninstalling failed.
+# prerequisite too; --running-bundle: nothing installed); 2 usage error; 3 the bundle could not
+# be fetched or failed verification; 4 installing (a prerequisite too), rolling back (no previous
+# bundle kept) or uninstalling failed.
 set -uo pipefail
 umask 022
 
@@ -37,7 +40,7 @@ die() {
 log() { echo "install.sh: $*"; }
 
 usage() {
-  sed -n '2,24s/^# \{0,1\}//p' "$0" 2>/dev/null ||
+  sed -n '2,26s/^# \{0,1\}//p' "$0" 2>/dev/null ||
     echo "usage: install.sh [--root DIR] [--bundle FILE] [--url URL] [--address ADDR] <role>"
 }
 
@@ -68,6 +71,8 @@ parse_command_line() {
       --health) mode=health; shift ;;
       --cluster-health) mode=cluster-health; shift ;;
       --uninstall) mode=uninstall; shift ;;
+      --rollback) mode=rollback; shift ;;
+      --running-bundle) mode=running-bundle; shift ;;
       -h | --help) usage; exit 0 ;;
       -*) die 2 "unknown option '$1' (see --help)" ;;
       *)
@@ -288,18 +293,58 @@ do_install() {
   fi
   host=$(resolve_address) || exit $?
   previous=$(readlink "$ACTIVE" 2>/dev/null)
-  if [ -n "$previous" ] && [ -d "$OPT/$previous" ]; then stop_services "$OPT/$previous"; fi
-  write_host_env "$id" "$host" || die 4 "cannot write $ETC/host.env"
-  echo "$role" >"$ETC/role.tmp" && mv -f "$ETC/role.tmp" "$ETC/role" || die 4 "cannot write $ETC/role"
-  ln -sfn "$id" "$OPT/.active.tmp" && mv -Tf "$OPT/.active.tmp" "$ACTIVE" ||
-    die 4 "cannot switch $ACTIVE to $id"
-  start_services "$home" || die 4 "cannot start the services of $role bundle $id"
-  # Keep the active bundle and the one before it (for a manual rollback); remove older ones.
+  activate "$id" "$host" "$previous"
+  # Keep the active bundle and the one before it (for --rollback); remove older ones.
   for dir in "$OPT"/*/; do
     dir=${dir%/}
     case ${dir##*/} in "$id" | "$previous" | active) ;; *) rm -rf "$dir" ;; esac
   done
   log "installed $role bundle $id${previous:+ (was $previous)}; address $host"
+}
+
+# Makes bundle $1 (unpacked under $OPT, of $role) the active one on address $2: stops the
+# services of the active bundle $3 (if any), switches, records $3 as the previous bundle (what
+# --rollback goes back to) and starts the services of $1.
+activate() {
+  local id=$1 host=$2 previous=$3
+  if [ -n "$previous" ] && [ -d "$OPT/$previous" ]; then stop_services "$OPT/$previous"; fi
+  write_host_env "$id" "$host" || die 4 "cannot write $ETC/host.env"
+  echo "$role" >"$ETC/role.tmp" && mv -f "$ETC/role.tmp" "$ETC/role" || die 4 "cannot write $ETC/role"
+  if [ -n "$previous" ] && [ "$previous" != "$id" ]; then
+    echo "$previous" >"$ETC/previous.tmp" && mv -f "$ETC/previous.tmp" "$ETC/previous" ||
+      die 4 "cannot write $ETC/previous"
+  fi
+  ln -sfn "$id" "$OPT/.active.tmp" && mv -Tf "$OPT/.active.tmp" "$ACTIVE" ||
+    die 4 "cannot switch $ACTIVE to $id"
+  start_services "$OPT/$id" || die 4 "cannot start the services of $role bundle $id"
+}
+
+# Switches back to the bundle that was active before the current one (kept by do_install);
+# running it again switches forward again.
+do_rollback() {
+  local id previous host
+  [ -z "$role" ] || die 2 "--rollback takes no role (it keeps the installed one)"
+  take_lock
+  id=$(readlink "$ACTIVE" 2>/dev/null)
+  [ -n "$id" ] && [ -f "$ETC/host.env" ] || die 2 "nothing is installed under $root"
+  previous=$(cat "$ETC/previous" 2>/dev/null)
+  [ -n "$previous" ] && [ -f "$OPT/$previous/dcinstall/bundle.info" ] ||
+    die 4 "no previous bundle is kept under $OPT to roll back to"
+  role=$(cat "$ETC/role")
+  grep -qx "role=$role" "$OPT/$previous/dcinstall/bundle.info" ||
+    die 4 "the previous bundle $previous is not a $role bundle"
+  load_host_env
+  host=$DCINSTALL_ADDRESS
+  activate "$previous" "$host" "$id"
+  log "rolled back $role from bundle $id to $previous; address $host"
+}
+
+do_running_bundle() {
+  local id
+  id=$(readlink "$ACTIVE" 2>/dev/null)
+  [ -n "$id" ] || die 1 "nothing is installed under $root"
+  echo "active $id"
+  echo "previous $(cat "$ETC/previous" 2>/dev/null)"
 }
 
 do_uninstall() {
@@ -554,6 +599,8 @@ main() {
     prereqs) do_install_prereqs ;;
     health) do_health health.list ;;
     cluster-health) do_health cluster-health.list ;;
+    rollback) do_rollback ;;
+    running-bundle) do_running_bundle ;;
   esac
 }
 
