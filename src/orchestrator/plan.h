@@ -37,6 +37,9 @@ struct PlanPhase {
 struct StagePlan {
   Stage stage = Stage::Deploy;
   std::vector<PlanPhase> phases;
+  // Reported as the phase of a one-phase plan (a rolling change's wave, e.g. "master 2/3");
+  // a plan of several phases reports each phase's name.
+  std::string label;
 
   int hosts_with_work() const;
   int hosts_without_work() const;

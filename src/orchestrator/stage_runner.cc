@@ -137,7 +137,7 @@ transport::Task<StageFinished> StageRunner::run(const StagePlan& plan, int64_t r
   const long long agents_allowed = m_options.agent_failure_budget.allowed(agents);
 
   for (const PlanPhase& phase : plan.phases) {
-    StageStarted started{stage, run_id, {}, plan.phases.size() > 1 ? phase.name : ""};
+    StageStarted started{stage, run_id, {}, plan.phases.size() > 1 ? phase.name : plan.label};
     for (const PlannedHost& planned : phase.hosts) ++started.hosts_per_role[planned.host->role];
     m_events.on_event(started);
     const bool masters_failed =
