@@ -75,8 +75,8 @@ std::vector<std::string> remove_stale_bundles(const std::string& dir,
 }  // namespace
 
 Result<GenconfResult> run_genconf(const ClusterConfig& config, const Schema& schema,
-                                  const Distribution& distribution, const std::string& config_file,
-                                  const GenconfOptions& options) {
+                                  const Distribution& distribution,
+                                  const std::string& config_file, const GenconfOptions& options) {
   GenconfResult result;
   result.cluster_id = cluster_id(config);
   result.serve_dir = (fs::path(options.output_dir) / "serve").string();
@@ -96,12 +96,12 @@ Result<GenconfResult> run_genconf(const ClusterConfig& config, const Schema& sch
 
   const fs::perms readable = fs::perms::owner_read | fs::perms::owner_write |
                              fs::perms::group_read | fs::perms::others_read;
-  const fs::perms executable =
-      readable | fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec;
+  const fs::perms executable = readable | fs::perms::owner_exec | fs::perms::group_exec |
+                               fs::perms::others_exec;
   const std::string install_script =
       render_install_script(config, result.cluster_id, result.bundles);
-  if (auto status = write_file((fs::path(result.serve_dir) / "install.sh").string(), install_script,
-                               executable);
+  if (auto status = write_file((fs::path(result.serve_dir) / "install.sh").string(),
+                               install_script, executable);
       !status) {
     return status.error();
   }
@@ -111,9 +111,10 @@ Result<GenconfResult> run_genconf(const ClusterConfig& config, const Schema& sch
       !status) {
     return status.error();
   }
-  if (auto status = write_file(
-          (fs::path(result.serve_dir) / "cluster.json").string(),
-          render_cluster_json(config, distribution, result.cluster_id, result.bundles), readable);
+  if (auto status = write_file((fs::path(result.serve_dir) / "cluster.json").string(),
+                               render_cluster_json(config, distribution, result.cluster_id,
+                                                   result.bundles),
+                               readable);
       !status) {
     return status.error();
   }
