@@ -101,7 +101,8 @@ std::string render_ansible_inventory(const ClusterConfig& config) {
       text += "[dcinstall_" + std::string(work) + "_" + std::string(role_name(role)) + "]\n";
     }
   }
-  text += "\n[all:vars]\nansible_python_interpreter=auto_silent\n";
+  // Pipelining: one SSH command per task instead of copying each module first.
+  text += "\n[all:vars]\nansible_python_interpreter=auto_silent\nansible_pipelining=true\n";
   text += "ansible_ssh_common_args=" + quoted(ssh_common_args(config.ssh)) + "\n";
   if (!config.ssh.key_path.empty()) {
     text += "ansible_ssh_private_key_file=" + quoted(config.ssh.key_path) + "\n";

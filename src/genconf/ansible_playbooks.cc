@@ -5,8 +5,10 @@ namespace {
 
 // The host's work, decided before anything changes: "none" (it runs this role's bundle),
 // "switch" (it runs another bundle) or "new" (nothing installed). The host joins the group
-// dcinstall_<work>_<role>, which the deploy plays target; then install.sh and the bundle are
-// fetched (checksums checked) and the role's preflight checks run, on hosts with work only.
+// dcinstall_<work>_<role>, which the deploy plays target; hosts with work fetch install.sh and
+// the bundle (checksums checked); new hosts run the role's preflight checks, which refuse a
+// running install (ports in use, etcd data), so a switch skips them as dcinstall's rolling
+// change does.
 constexpr const char* k_preflight_tasks = R"yaml(---
 # Preflight of one host (site.yml): install.sh --preflight-only, as `dcinstall preflight`.
 - name: Check that the config has a bootstrap_url
@@ -28,6 +30,7 @@ constexpr const char* k_preflight_tasks = R"yaml(---
 - name: Group the host by its work
   ansible.builtin.group_by:
     key: dcinstall_{{ dcinstall_work }}_{{ dcinstall_role }}
+  changed_when: false
 - name: Create the directory of the pushed files
   ansible.builtin.file:
     path: "{{ dcinstall_pushed_dir }}"
@@ -53,12 +56,12 @@ constexpr const char* k_preflight_tasks = R"yaml(---
     argv: "{{ dcinstall_install_sh + ['--install-prereqs'] + dcinstall_bundle_options }}"
   register: dcinstall_prereqs
   changed_when: "': installed' in dcinstall_prereqs.stdout"
-  when: dcinstall_work != 'none' and dcinstall_install_prereqs
+  when: dcinstall_work == 'new' and dcinstall_install_prereqs
 - name: Run the preflight checks (install.sh --preflight-only)
   ansible.builtin.command:
     argv: "{{ dcinstall_install_sh + ['--preflight-only'] + dcinstall_bundle_options }}"
   changed_when: false
-  when: dcinstall_work != 'none'
+  when: dcinstall_work == 'new'
 )yaml";
 
 // Deploy and health gate of the hosts of one play (or one serial batch): every host installs,
@@ -213,7 +216,7 @@ std::vector<AnsibleFile> render_ansible_playbooks(const ClusterConfig& config) {
   };
   std::string site_text =
       header(config, "Installs, or changes, the") +
-      "#   preflight on every host (hosts already at their bundle skip it and the deploy);\n"
+      "#   preflight on hosts with nothing installed (hosts at their bundle skip the deploy too);\n"
       "#   deploy: new masters together, then masters running another bundle one at a time, then\n"
       "#   agents (new ones together, others in batches of upgrade_max_unavailable = " +
       serial + ");\n" +
