@@ -158,20 +158,24 @@ std::string render_play(const Play& play, long long max_fail_percentage) {
   return text;
 }
 
-// On the first master still in the run: install.sh --cluster-health fed every host that passed
-// postflight, polled like the host checks.
+// On the first master: install.sh --cluster-health fed every host that passed postflight
+// ("<role> <address>" lines), polled like the host checks.
 constexpr const char* k_cluster_check_tasks =
     R"yaml(    - name: Check the whole cluster (install.sh --cluster-health)
       ansible.builtin.command:
         argv: "{{ dcinstall_install_sh + ['--cluster-health'] }}"
-        stdin: "{% for host in groups['all'] if hostvars[host].dcinstall_healthy | default(false) %}{{ hostvars[host].dcinstall_role }} {{ hostvars[host].dcinstall_address }}\n{% endfor %}"
+        stdin: "{{ dcinstall_cluster_hosts }}"
         stdin_add_newline: false
+      vars:
+        dcinstall_cluster_hosts: |-
+          {% for host in groups['all'] if hostvars[host].dcinstall_healthy | default(false) %}
+          {{ hostvars[host].dcinstall_role }} {{ hostvars[host].dcinstall_address }}
+          {% endfor %}
       register: dcinstall_cluster
       until: dcinstall_cluster.rc == 0
       retries: "{{ dcinstall_health_retries }}"
       delay: 2
       changed_when: false
-      run_once: true
 )yaml";
 
 std::string header(const ClusterConfig& config, const std::string& what) {
@@ -212,7 +216,7 @@ std::vector<AnsibleFile> render_ansible_playbooks(const ClusterConfig& config) {
        "deploy.yml"},
       {"Postflight of the masters", "master", "", true, "health.yml"},
       {"Postflight of the agents", "agent:public_agent", "", false, "health.yml"},
-      {"Cluster check", "master", "", true, k_cluster_check_tasks},
+      {"Cluster check", "master[0]", "", true, k_cluster_check_tasks},
   };
   std::string site_text =
       header(config, "Installs, or changes, the") +

@@ -1,6 +1,7 @@
 #!/bin/bash
 # serve/ansible/ of a genconf run is valid for ansible-core: `ansible-playbook --syntax-check` of
-# site.yml and uninstall.yml, and the inventory has the config's groups and logins.
+# site.yml and uninstall.yml, `ansible-lint` (Debian's, `make deps`) finds nothing, and the
+# inventory has the config's groups and logins.
 #   ansible_syntax_test.sh DCINSTALL SOURCE_DIR
 set -uo pipefail
 binary=$1
@@ -25,6 +26,10 @@ for playbook in site.yml uninstall.yml; do
     fail "$playbook: $(cat "$work/check.out")"
   echo "ok: ansible-playbook --syntax-check $playbook"
 done
+command -v ansible-lint >/dev/null || fail "ansible-lint is not installed (make deps)"
+(cd "$dir" && HOME=$work ansible-lint --offline --nocolor site.yml uninstall.yml) >"$work/lint.out" 2>&1 ||
+  fail "ansible-lint: $(cat "$work/lint.out")"
+echo "ok: ansible-lint site.yml uninstall.yml"
 # What Ansible reads from the inventory: groups, aliases, logins, sudo.
 ansible-inventory -i "$dir/inventory.ini" --playbook-dir "$dir" --list >"$work/inventory.json" 2>&1 ||
   fail "ansible-inventory: $(cat "$work/inventory.json")"

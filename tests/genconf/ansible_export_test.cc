@@ -157,7 +157,7 @@ TEST(AnsiblePlaybooksTest, SiteKeepsDcinstallsOrder) {
       "  gather_facts: false\n  serial: 2\n",
       "- name: Postflight of the masters\n",
       "- name: Postflight of the agents\n",
-      "- name: Cluster check\n  hosts: master\n",
+      "- name: Cluster check\n  hosts: master[0]\n",
   };
   size_t previous = 0;
   for (const std::string& play : plays) {
