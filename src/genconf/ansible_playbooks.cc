@@ -134,9 +134,10 @@ constexpr const char* k_uninstall_tasks = R"yaml(---
 struct Play {
   std::string name;
   std::string hosts;
-  std::string serial;    // "" for all hosts at once
-  bool masters = false;  // a failing master ends the run (any_errors_fatal)
-  std::string tasks;     // the file under tasks/, or inline tasks (starting with "    - ")
+  std::string serial;                  // "" for all hosts at once
+  bool masters = false;                // a failing master ends the run (any_errors_fatal)
+  std::string tasks_file;              // imported from tasks/, unless inline_tasks is set
+  const char* inline_tasks = nullptr;  // the play's own task list, indented for `tasks:`
 };
 
 std::string render_play(const Play& play, long long max_fail_percentage) {
@@ -149,11 +150,11 @@ std::string render_play(const Play& play, long long max_fail_percentage) {
     text += "  max_fail_percentage: " + std::to_string(max_fail_percentage) + "\n";
   }
   text += "  tasks:\n";
-  if (play.tasks.rfind("    - ", 0) == 0) {
-    text += play.tasks;
+  if (play.inline_tasks) {
+    text += play.inline_tasks;
   } else {
     text += "    - name: " + play.name + "\n      ansible.builtin.import_tasks: tasks/" +
-            play.tasks + "\n";
+            play.tasks_file + "\n";
   }
   return text;
 }
@@ -216,7 +217,7 @@ std::vector<AnsibleFile> render_ansible_playbooks(const ClusterConfig& config) {
        "deploy.yml"},
       {"Postflight of the masters", "master", "", true, "health.yml"},
       {"Postflight of the agents", "agent:public_agent", "", false, "health.yml"},
-      {"Cluster check", "master[0]", "", true, k_cluster_check_tasks},
+      {"Cluster check", "master[0]", "", true, "", k_cluster_check_tasks},
   };
   std::string site_text =
       header(config, "Installs, or changes, the") +
