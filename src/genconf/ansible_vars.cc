@@ -1,5 +1,6 @@
 #include "genconf/ansible_vars.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
