@@ -8,10 +8,12 @@
 #include <fstream>
 #include <regex>
 
+#include "genconf/ansible_export.h"
 #include "genconf/cluster_identity.h"
 #include "genconf/cluster_json.h"
 #include "genconf/expanded_config.h"
 #include "genconf/role_bundle.h"
+#include "genconf/sha256.h"
 
 namespace dci {
 namespace {
@@ -34,6 +36,19 @@ Status write_file(const std::string& path, const std::string& content, fs::perms
   if (ec) {
     fs::remove(partial, ec);
     return Error{"cannot write: " + ec.message(), path};
+  }
+  return Ok{};
+}
+
+// serve/ansible/ and its subdirectories, each file through write_file.
+Status write_ansible_files(const std::string& serve_dir, const std::vector<AnsibleFile>& files,
+                           fs::perms mode) {
+  for (const AnsibleFile& file : files) {
+    const fs::path path = fs::path(serve_dir) / "ansible" / file.path;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) return Error{"cannot create: " + ec.message(), path.parent_path().string()};
+    if (auto status = write_file(path.string(), file.content, mode); !status) return status;
   }
   return Ok{};
 }
@@ -83,9 +98,16 @@ Result<GenconfResult> run_genconf(const ClusterConfig& config, const Schema& sch
                              fs::perms::group_read | fs::perms::others_read;
   const fs::perms executable = readable | fs::perms::owner_exec | fs::perms::group_exec |
                                fs::perms::others_exec;
+  const std::string install_script =
+      render_install_script(config, result.cluster_id, result.bundles);
   if (auto status = write_file((fs::path(result.serve_dir) / "install.sh").string(),
-                               render_install_script(config, result.cluster_id, result.bundles),
-                               executable);
+                               install_script, executable);
+      !status) {
+    return status.error();
+  }
+  if (auto status = write_ansible_files(
+          result.serve_dir,
+          ansible_files(config, schema, result.bundles, Sha256::hex_of(install_script)), readable);
       !status) {
     return status.error();
   }

@@ -5,6 +5,7 @@
 //   <output>/expanded-config.yaml
 //   <output>/serve/install.sh
 //   <output>/serve/cluster.json
+//   <output>/serve/ansible/...                      (inventory and playbooks: ansible_export.h)
 //   <output>/serve/bundles/<role>--<id>.tar.zst     (one per role; .tar.gz / .tar by option)
 //
 // Deterministic: the same config and distribution give byte-identical files.
