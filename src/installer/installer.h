@@ -96,8 +96,9 @@ class Installer {
   Result<StagePlan> plan(Stage stage, bool retry_failed, bool skip_succeeded = false);
 
   // Runs genconf, then the stages. Never throws; problems before any host is touched are in
-  // RunOutcome::error. Every event `sink` (and the state store) gets, and the outcome's errors,
-  // went through the Redactor of the loaded config (RedactingSink). Precondition: !running().
+  // RunOutcome::error. The host text of every event `sink` and the state store get, and of the
+  // outcome, is redacted first with the loaded config's Redactor (RedactingSink). Precondition:
+  // !running().
   transport::Task<RunOutcome> run(RunRequest request, EventSink& sink);
 
   bool running() const { return m_running; }
