@@ -30,11 +30,17 @@ demo-down:
 bench: deps build
 	bash tools/bench/run-bench.sh $(BUILD)
 
+# FUZZ_TARGET: config_loader_fuzz (default) or manifest_parser_fuzz; its seeds are in
+# fuzz/corpus/<first word of the target> (config, manifest). FUZZ_SECONDS: how long (300).
+FUZZ_TARGET ?= config_loader_fuzz
+FUZZ_CORPUS = $(BUILD)-fuzz/corpus/$(FUZZ_TARGET)
+
 fuzz: deps
 	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DDCINSTALL_FUZZ=ON
-	cmake --build $(BUILD)-fuzz --target config_loader_fuzz
-	mkdir -p $(BUILD)-fuzz/corpus && cp fuzz/corpus/config/* $(BUILD)-fuzz/corpus/
-	$(BUILD)-fuzz/fuzz/config_loader_fuzz -max_total_time=$${FUZZ_SECONDS:-300} -timeout=10 $(BUILD)-fuzz/corpus
+	cmake --build $(BUILD)-fuzz --target $(FUZZ_TARGET)
+	mkdir -p $(FUZZ_CORPUS) && cp fuzz/corpus/$(firstword $(subst _, ,$(FUZZ_TARGET)))/* $(FUZZ_CORPUS)/
+	DCINSTALL_FUZZ_DISTRIBUTION_DIR=$(CURDIR)/distributions/reference \
+	  $(BUILD)-fuzz/fuzz/$(FUZZ_TARGET) -max_total_time=$${FUZZ_SECONDS:-300} -timeout=10 $(FUZZ_CORPUS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-fuzz

@@ -55,7 +55,8 @@ std::vector<std::pair<std::string, ManifestNode>> ManifestReader::open_map_entri
   }
   std::unordered_map<std::string, int> first_line;
   for (auto it = map.node.begin(); it != map.node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // A copy: `it->` returns a temporary whose `first` ends with the statement (yaml-cpp).
+    const YAML::Node key = it->first;
     const std::string prefix = map.path.empty() ? "" : map.path + ".";
     if (!key.IsScalar()) {
       error(position(key), map.path, "keys must be plain names, found " + describe(key));

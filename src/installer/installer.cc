@@ -10,6 +10,8 @@
 #include <memory>
 #include <set>
 
+#include "installer/redacting_sink.h"
+#include "installer/redactor.h"
 #include "installer/stage_programs.h"
 #include "orchestrator/stage_runner.h"
 #include "orchestrator/state_recorder.h"
@@ -166,13 +168,16 @@ transport::Task<RunOutcome> Installer::run(RunRequest request, EventSink& sink) 
   }
   m_running = true;
   m_cancel_requested = false;
-  outcome = co_await run_stages(request, sink);
+  const Redactor redactor(m_config);
+  outcome = co_await run_stages(request, sink, redactor);
+  outcome.error = redactor.redact(std::move(outcome.error));
   m_running = false;
   m_current_runner = nullptr;
   co_return outcome;
 }
 
-transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, EventSink& sink) {
+transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, EventSink& sink,
+                                                  const Redactor& redactor) {
   RunOutcome outcome;
   auto generated = generate();
   if (!generated) {
@@ -216,7 +221,8 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
   transport::asio::co_spawn(m_executor,
                             flush_periodically(m_seams.clock, recorder, flushing),
                             transport::asio::detached);
-  BothSinks events(recorder, sink);
+  BothSinks both(recorder, sink);
+  RedactingSink events(both, redactor);
 
   StageRunnerOptions runner_options;
   runner_options.parallelism = static_cast<size_t>(
@@ -245,6 +251,7 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
     m_current_runner = &runner;
     if (m_cancel_requested) runner.cancel();
     StageFinished finished = co_await runner.run(plan, outcome.run_id, program);
+    redact_stage_finished(finished, redactor);
     m_current_runner = nullptr;
     const bool stage_ok = finished.ok;
     outcome.stages.push_back(std::move(finished));

@@ -32,6 +32,7 @@
 
 namespace dci {
 
+class Redactor;
 class StageRunner;
 
 struct InstallerOptions {
@@ -95,7 +96,9 @@ class Installer {
   Result<StagePlan> plan(Stage stage, bool retry_failed, bool skip_succeeded = false);
 
   // Runs genconf, then the stages. Never throws; problems before any host is touched are in
-  // RunOutcome::error. Precondition: !running().
+  // RunOutcome::error. The host text of every event `sink` and the state store get, and of the
+  // outcome, is redacted first with the loaded config's Redactor (RedactingSink). Precondition:
+  // !running().
   transport::Task<RunOutcome> run(RunRequest request, EventSink& sink);
 
   bool running() const { return m_running; }
@@ -107,7 +110,8 @@ class Installer {
   Result<GenconfResult> generate() const;
   StagePlan plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
                        const GenconfResult& generated) const;
-  transport::Task<RunOutcome> run_stages(const RunRequest& request, EventSink& sink);
+  transport::Task<RunOutcome> run_stages(const RunRequest& request, EventSink& sink,
+                                         const Redactor& redactor);
 
   transport::Executor m_executor;
   InstallerOptions m_options;
