@@ -212,7 +212,85 @@ Task<Outcome<bool>> uninstall(HostRun& run, const StageFiles& files) {
   co_return co_await run_checked(run, "uninstall", remove, "install.sh --uninstall failed");
 }
 
+ExecRequest plain_request(std::string command) {
+  return ExecRequest{std::move(command), std::nullopt, std::nullopt, std::nullopt};
+}
+
+// Runs `request` as step `step` of a rolling change: ok, or why not (install.sh's FAILED lines,
+// else its last line). `output`, when given, receives the step's stdout.
+Task<Outcome<RollingStepResult>> rolling_exec(HostRun& run, const std::string& step,
+                                              const ExecRequest& request,
+                                              const std::string& what_failed,
+                                              std::string* output = nullptr) {
+  std::string printed;
+  auto result = co_await run.exec(step, request, &printed);
+  if (!result) co_return result.error();
+  if (output) *output = printed;
+  if (result->success()) co_return RollingStepResult{true, ""};
+  co_return RollingStepResult{
+      false, step + ": " + failure_reason(printed, what_failed + " (" + result->describe() + ")")};
+}
+
+// Health after a switch or a rollback: the host's checks, and for a master also the cluster
+// checks of the masters run on it (it is back in the quorum), within upgrade_host_timeout_s.
+Task<Outcome<RollingStepResult>> rolling_health(HostRun& run, const std::string& step,
+                                                const StageSettings& settings) {
+  const ExecRequest healthy =
+      poll_request("--health", settings.upgrade_host_timeout_s, std::nullopt);
+  auto host = co_await rolling_exec(run, step, healthy, "health checks failed");
+  if (!host || !host->ok || run.host().role != Role::Master) co_return host;
+  const ExecRequest quorum =
+      poll_request("--cluster-health", settings.upgrade_host_timeout_s, settings.quorum_hosts);
+  co_return co_await rolling_exec(run, step + " (quorum)", quorum, "the quorum check failed");
+}
+
+// The install.sh call of a step that is one command (probe, switch and the health steps are not).
+std::string step_command(UpgradeStep step) {
+  switch (step) {
+    case UpgradeStep::Drain:
+      return install_sh() + " --drain";
+    case UpgradeStep::Rollback:
+      return install_sh() + " --rollback";
+    case UpgradeStep::Undrain:
+      return install_sh() + " --undrain";
+    default:
+      return "";
+  }
+}
+
+Task<Outcome<RollingStepResult>> rolling_step(HostRun& run, const RollingHost& change,
+                                              UpgradeStep step, const StageFiles& files,
+                                              const StageSettings& settings) {
+  const std::string name(upgrade_step_name(step));
+  if (step == UpgradeStep::Health || step == UpgradeStep::RollbackHealth) {
+    co_return co_await rolling_health(run, name, settings);
+  }
+  if (step == UpgradeStep::Probe) {
+    const ExecRequest probe = plain_request(install_sh() + " --running-bundle");
+    std::string output;
+    auto probed = co_await rolling_exec(run, name, probe, "nothing is installed", &output);
+    if (!probed || !probed->ok) co_return probed;
+    const bool at_target = output.find("active " + change.to_bundle + "\n") != std::string::npos;
+    co_return RollingStepResult{at_target, at_target ? "" : "probe: runs another bundle"};
+  }
+  std::string command = step_command(step);
+  if (step == UpgradeStep::Switch) {
+    auto put = co_await put_files(run, files, true);
+    if (!put) co_return put.error();
+    if (!*put) co_return RollingStepResult{false, name + ": " + run.failure()};
+    command = install_sh() + bundle_options(run, files);
+  }
+  const ExecRequest request = plain_request(command);
+  co_return co_await rolling_exec(run, name, request, name + " failed");
+}
+
 }  // namespace
+
+RollingStep rolling_step_program(const StageFiles& files, const StageSettings& settings) {
+  return [&files, &settings](HostRun& run, const RollingHost& change, UpgradeStep step) {
+    return rolling_step(run, change, step, files, settings);
+  };
+}
 
 HostProgram stage_program(Stage stage, const StageFiles& files, const StageSettings& settings) {
   switch (stage) {

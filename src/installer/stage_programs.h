@@ -20,6 +20,7 @@
 #include "config/cluster_config.h"
 #include "orchestrator/host_run.h"
 #include "orchestrator/plan.h"
+#include "orchestrator/rolling_runner.h"
 #include "transport/upload_source.h"
 
 namespace dci {
@@ -40,9 +41,22 @@ struct StageSettings {
   // hosts whose role has prerequisites; the value is that step's command timeout.
   bool install_prereqs = false;
   std::map<Role, double> prerequisites_timeout_s;  // roles with prerequisites only
+  // Rolling changes: how long a switched (or rolled back) host has to become healthy, and the
+  // "master <address>" lines a master's quorum check is fed after its switch.
+  double upgrade_host_timeout_s = 600;
+  std::string quorum_hosts;
 };
 
 // Preconditions: `files` and `settings` outlive every run of the returned program.
 HostProgram stage_program(Stage stage, const StageFiles& files, const StageSettings& settings);
+
+// The steps of a rolling change on a host (RollingRunner), as install.sh calls:
+//   probe:  install.sh --running-bundle (ok: the host runs the change's target)
+//   drain:  install.sh --drain          switch: put files · install.sh <role> (the target)
+//   health, rollback-health: install.sh --health polled, then on a master --cluster-health fed
+//           quorum_hosts (back in the quorum), within upgrade_host_timeout_s
+//   rollback: install.sh --rollback     undrain: install.sh --undrain
+// Same preconditions. The switch installs the role's bundle of `files`: the change's target.
+RollingStep rolling_step_program(const StageFiles& files, const StageSettings& settings);
 
 }  // namespace dci
