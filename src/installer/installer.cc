@@ -13,6 +13,7 @@
 #include "installer/redacting_sink.h"
 #include "installer/redactor.h"
 #include "installer/stage_programs.h"
+#include "orchestrator/rolling_runner.h"
 #include "orchestrator/stage_runner.h"
 #include "orchestrator/state_recorder.h"
 #include "transport/session_pool.h"
@@ -141,6 +142,25 @@ Result<StagePlan> Installer::plan(Stage stage, bool retry_failed, bool skip_succ
   return plan_stage(stage, retry_failed, skip_succeeded, *generated);
 }
 
+RollingPlan Installer::rolling_plan(const GenconfResult& generated) const {
+  RollingInputs inputs;
+  inputs.config = &m_cluster;
+  for (const RoleBundle& bundle : generated.bundles) {
+    inputs.target_bundles[bundle.role] = bundle.bundle.id;
+  }
+  // Only hosts that run a bundle change by a rolling change; new or failed ones are deployed.
+  for (const HostStageStatus& row : m_seams.state.host_stages("deploy")) {
+    if (row.state == HostState::Succeeded) inputs.running_bundles[row.host] = row.bundle_id;
+  }
+  RollingPlan plan = build_rolling_plan(inputs);
+  // Hosts without a running bundle are the deploy stage's.
+  for (RollingWave& wave : plan.waves) {
+    std::erase_if(wave.hosts, [](const RollingHost& change) { return change.from_bundle.empty(); });
+  }
+  std::erase_if(plan.waves, [](const RollingWave& wave) { return wave.hosts.empty(); });
+  return plan;
+}
+
 StagePlan Installer::plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
                                 const GenconfResult& generated) const {
   PlanInputs inputs;
@@ -158,6 +178,7 @@ void Installer::cancel() {
   if (!m_running) return;
   m_cancel_requested = true;
   if (m_current_runner) m_current_runner->cancel();
+  if (m_current_rolling) m_current_rolling->pause();
 }
 
 transport::Task<RunOutcome> Installer::run(RunRequest request, EventSink& sink) {
@@ -237,8 +258,38 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
       prerequisites_timeouts(*m_config.distribution, m_cluster.ssh.command_timeout_s);
   outcome.ok = true;
   bool postflight_had_work = false;
+  settings.upgrade_host_timeout_s = m_cluster.upgrade_host_timeout_s;
+  for (const ClusterHost& host : m_cluster.hosts) {
+    if (host.role == Role::Master) settings.quorum_hosts += "master " + host.address + "\n";
+  }
   for (Stage stage : request.stages) {
     if (m_cancel_requested) break;
+    // Hosts that run another bundle switch by a rolling change, before new hosts are deployed:
+    // masters one at a time, agents in batches, each health-gated, rolled back on failure.
+    if (stage == Stage::Deploy && !request.retry_failed) {
+      const RollingPlan rolling = rolling_plan(*generated);
+      if (rolling.hosts_changing() > 0) {
+        RollingRunner rolling_runner(pool, m_seams.clock, events,
+                                     {runner_options.parallelism, runner_options.retry,
+                                      runner_options.agent_failure_budget});
+        m_current_rolling = &rolling_runner;
+        if (m_cancel_requested) rolling_runner.pause();
+        long long agents = 0;
+        for (const ClusterHost& host : m_cluster.hosts) agents += host.role != Role::Master;
+        const RollingStep step = rolling_step_program(files, settings);
+        RollingOutcome changed = co_await rolling_runner.run(rolling, agents, outcome.run_id, step);
+        m_current_rolling = nullptr;
+        for (StageFinished& wave : changed.waves) {
+          redact_stage_finished(wave, redactor);
+          outcome.stages.push_back(std::move(wave));
+        }
+        if (!changed.ok()) {
+          outcome.ok = false;
+          outcome.error = redactor.redact("rolling change: " + changed.summary);
+          break;
+        }
+      }
+    }
     bool skip_succeeded = request.skip_succeeded;
     if (stage == Stage::ClusterCheck) {
       settings.cluster_hosts = passed_postflight(m_cluster, m_seams.state);

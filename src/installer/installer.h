@@ -26,6 +26,7 @@
 #include "installer/config_loading.h"
 #include "orchestrator/events.h"
 #include "orchestrator/plan.h"
+#include "orchestrator/rolling_plan.h"
 #include "installer/installer_seams.h"
 #include "transport/asio.h"
 #include "util/result.h"
@@ -33,6 +34,7 @@
 namespace dci {
 
 class Redactor;
+class RollingRunner;
 class StageRunner;
 
 struct InstallerOptions {
@@ -110,6 +112,8 @@ class Installer {
   Result<GenconfResult> generate() const;
   StagePlan plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
                        const GenconfResult& generated) const;
+  // The hosts whose recorded deploy succeeded at another bundle than this genconf's, in waves.
+  RollingPlan rolling_plan(const GenconfResult& generated) const;
   transport::Task<RunOutcome> run_stages(const RunRequest& request, EventSink& sink,
                                          const Redactor& redactor);
 
@@ -121,6 +125,7 @@ class Installer {
   bool m_running = false;
   bool m_cancel_requested = false;
   StageRunner* m_current_runner = nullptr;  // the running stage's runner, for cancel()
+  RollingRunner* m_current_rolling = nullptr;  // the running rolling change, for cancel()
 };
 
 }  // namespace dci

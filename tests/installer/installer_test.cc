@@ -146,6 +146,55 @@ TEST(InstallerTest, AFailedFlushFailsTheRunWithTheStoreError) {
       << outcome.state_error;
 }
 
+TEST(InstallerTest, ADeployThatChangesRunningMastersSwitchesThemOneAtATime) {
+  FakeCluster cluster(3, 2);
+  auto installer = cluster.open();
+  ASSERT_TRUE(cluster.run(*installer, install_request()).ok);
+  cluster.append_config("tiny_greeting: bonjour\n");  // a master-only parameter
+  ASSERT_TRUE(installer->reload_config().ok());
+  cluster.reset_commands();
+  const RunOutcome changed = cluster.run(*installer, run_request("deploy", {Stage::Deploy}));
+  ASSERT_TRUE(changed.ok) << changed.error;
+  // One wave per master, then the deploy stage (nothing left for it: the agents did not change).
+  ASSERT_EQ(changed.stages.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(changed.stages[i].counts.at(Role::Master).total, 1) << "wave " << i;
+  }
+  const std::set<std::string> masters = {FakeCluster::master(0), FakeCluster::master(1),
+                                         FakeCluster::master(2)};
+  EXPECT_EQ(cluster.hosts_that_ran("--drain"), masters);
+  EXPECT_EQ(cluster.hosts_that_ran("--cluster-health"), masters);  // back in the quorum
+  EXPECT_EQ(cluster.hosts_that_ran("--undrain"), masters);
+  EXPECT_TRUE(cluster.hosts_that_ran(FakeCluster::agent(0)).empty());
+  // The deploy rows say the masters run the new bundle: a second deploy has nothing to do.
+  cluster.reset_commands();
+  const RunOutcome again = cluster.run(*installer, run_request("deploy", {Stage::Deploy}));
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_EQ(again.stages.size(), 1u);
+  EXPECT_TRUE(cluster.hosts_that_ran("").empty());
+}
+
+TEST(InstallerTest, AMasterWhoseNewBundleStaysUnhealthyIsRolledBackAndTheChangeHalts) {
+  FakeCluster cluster(3, 2);
+  auto installer = cluster.open();
+  ASSERT_TRUE(cluster.run(*installer, install_request()).ok);
+  cluster.append_config("tiny_greeting: bonjour\n");
+  ASSERT_TRUE(installer->reload_config().ok());
+  cluster.reset_commands();
+  // The first master never becomes healthy (its rollback, like every command, succeeds).
+  cluster.rule("--health", failed_reply("FAILED sleeper: not running\n"), {FakeCluster::master(0)});
+  const RunOutcome changed = cluster.run(*installer, run_request("deploy", {Stage::Deploy}));
+  EXPECT_FALSE(changed.ok);
+  EXPECT_NE(changed.error.find("halted"), std::string::npos) << changed.error;
+  EXPECT_EQ(cluster.hosts_that_ran("--rollback"), std::set<std::string>{FakeCluster::master(0)});
+  EXPECT_TRUE(cluster.hosts_that_ran("--drain").count(FakeCluster::master(0)));
+  EXPECT_FALSE(cluster.hosts_that_ran("--drain").count(FakeCluster::master(1)));
+  ASSERT_EQ(changed.stages.size(), 1u);
+  ASSERT_EQ(changed.stages[0].failures.size(), 1u);
+  EXPECT_NE(changed.stages[0].failures[0].error.find("sleeper: not running"), std::string::npos)
+      << changed.stages[0].failures[0].error;
+}
+
 TEST(InstallerTest, InstallsTenThousandHosts) {
   FakeCluster cluster(3, 10'000 - 3);
   auto installer = cluster.open();

@@ -100,6 +100,10 @@ void FakeCluster::rule(std::string contains, tr::FakeExecReply reply, std::set<s
   m_rules.push_back({std::move(contains), std::move(reply), std::move(hosts)});
 }
 
+void FakeCluster::append_config(const std::string& lines) {
+  std::ofstream(m_dir.path() / "config.yaml", std::ios::app) << lines;
+}
+
 std::unique_ptr<Installer> FakeCluster::open() {
   InstallerOptions options;
   options.config_path = (m_dir.path() / "config.yaml").string();

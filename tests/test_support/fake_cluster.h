@@ -54,6 +54,9 @@ class FakeCluster {
   void rule(std::string contains, transport::FakeExecReply reply, std::set<std::string> hosts = {});
   void clear_rules() { m_rules.clear(); }
 
+  // Appends `lines` to the config file (then Installer::reload_config()).
+  void append_config(const std::string& lines);
+
   // An installer on this cluster (throws when the config does not load).
   std::unique_ptr<Installer> open();
   // Runs `request` to its end (virtual time); throws when it does not end.
