@@ -71,7 +71,8 @@ void StepLog::on_event(const Event& event) {
 
 size_t StepLog::buffered_output_bytes() const {
   size_t bytes = 0;
-  for (const Entry& entry : m_steps) bytes += entry.record.output.size() + entry.output.stored_bytes();
+  for (const Entry& entry : m_steps)
+    bytes += entry.record.output.size() + entry.output.stored_bytes();
   return bytes;
 }
 
@@ -116,10 +117,11 @@ nlohmann::json StepLog::steps_json(const StateStore* store, StepFilter filter,
   for (size_t i = skip; i < unflushed.size() && steps.size() < limit; ++i) {
     steps.push_back(step_json(unflushed[i]));
   }
-  return {{"steps", steps},
-          {"run_id", filter.run_id && *filter.run_id > 0 ? nlohmann::json(*filter.run_id) : nullptr},
-          {"offset", filter.offset},
-          {"total", in_store + unflushed.size()}};
+  return {
+      {"steps", steps},
+      {"run_id", filter.run_id && *filter.run_id > 0 ? nlohmann::json(*filter.run_id) : nullptr},
+      {"offset", filter.offset},
+      {"total", in_store + unflushed.size()}};
 }
 
 }  // namespace dci::api

@@ -103,16 +103,17 @@ void print_step(const StepRecord& step) {
 }
 
 void print_step_json(const StepRecord& step) {
-  std::cout << lenient_dump({{"run_id", step.run_id},
-                             {"host", step.host},
-                             {"stage", step.stage},
-                             {"step", step.step},
-                             {"command", step.command},
-                             {"exit_code", step.exit_code ? nlohmann::json(*step.exit_code) : nullptr},
-                             {"error", step.error},
-                             {"output", step.output},
-                             {"output_truncated", step.output_truncated}},
-                            -1)
+  std::cout << lenient_dump(
+                   {{"run_id", step.run_id},
+                    {"host", step.host},
+                    {"stage", step.stage},
+                    {"step", step.step},
+                    {"command", step.command},
+                    {"exit_code", step.exit_code ? nlohmann::json(*step.exit_code) : nullptr},
+                    {"error", step.error},
+                    {"output", step.output},
+                    {"output_truncated", step.output_truncated}},
+                   -1)
             << "\n";
 }
 
@@ -131,9 +132,9 @@ int run_prune(SqliteStateStore& state, int64_t before, bool json) {
   } else if (pruned->runs.empty()) {
     std::cout << "no finished run before run #" << before << ": nothing removed\n";
   } else {
-    std::cout << "removed " << pruned->runs.size() << " runs (#" << pruned->runs.front()
-              << "–#" << pruned->runs.back() << "), " << pruned->steps << " steps, "
-              << pruned->output_bytes << " bytes of output\n";
+    std::cout << "removed " << pruned->runs.size() << " runs (#" << pruned->runs.front() << "–#"
+              << pruned->runs.back() << "), " << pruned->steps << " steps, " << pruned->output_bytes
+              << " bytes of output\n";
   }
   return k_exit_ok;
 }

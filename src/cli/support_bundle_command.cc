@@ -15,7 +15,8 @@ void add_support_bundle_command(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
       "support-bundle",
       "Write a .tar.gz for support: the config with secrets masked, the expanded config, "
-      "cluster.json, host states, the last run's step logs (--run N, --all-runs), versions. No private key or secret "
+      "cluster.json, host states, the last run's step logs (--run N, --all-runs), versions. No "
+      "private key or secret "
       "value is ever included. Exit status: 0, or 2 when it cannot be written.");
   add_installer_options(*command, *options, false);
   command->add_option("-o,--output", *output, "The file to write")->capture_default_str();

@@ -164,9 +164,9 @@ Status write_support_bundle(Installer& installer, const std::string& output_path
   Status status = [&]() -> Status {
     std::ofstream steps(steps_path, std::ios::binary | std::ios::trunc);
     if (!steps) return Error{"cannot write " + steps_path};
-    std::filesystem::permissions(steps_path, std::filesystem::perms::owner_read |
-                                                 std::filesystem::perms::owner_write,
-                                 error);
+    std::filesystem::permissions(
+        steps_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        error);
     return write_support_steps(installer.state(), select_runs(installer.state(), runs), redactor,
                                steps);
   }();

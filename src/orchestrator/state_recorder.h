@@ -1,9 +1,9 @@
 #pragma once
 // The state store's sink of the event stream: each finished step becomes a StepRecord (with its
-// output, capped while it arrives by CappedOutput), each finished host a host × stage row. Writes are flushed when an event arrives
-// k_flush_interval after the last flush, at every StageFinished, and whenever the owner calls
-// flush() (the installer does, every k_flush_interval), so a killed installer loses at most
-// that much (those hosts are redone; install.sh is idempotent). Skipped
+// output, capped while it arrives by CappedOutput), each finished host a host × stage row. Writes
+// are flushed when an event arrives k_flush_interval after the last flush, at every StageFinished,
+// and whenever the owner calls flush() (the installer does, every k_flush_interval), so a killed
+// installer loses at most that much (those hosts are redone; install.sh is idempotent). Skipped
 // hosts are not written, so "already at bundle X" never overwrites the row that says so. A host
 // uninstalled becomes pending in every other stage.
 // A flush that fails is kept (failure()); the owner fails the run with it (a full disk or a

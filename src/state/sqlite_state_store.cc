@@ -241,12 +241,11 @@ Status SqliteStateStore::for_each_step(const StepFilter& filter, const StepVisit
   query->bind(6, filter.limit ? static_cast<int64_t>(*filter.limit) : int64_t{-1});
   query->bind(7, static_cast<int64_t>(filter.offset));
   while (query->step()) {
-    const StepRecord step{query->column_int(0),          query->column_text(1),
-                          query->column_text(2),         query->column_text(3),
-                          query->column_text(4),         query->column_int(5),
-                          query->column_optional_int(6), query->column_optional_int(7),
-                          query->column_text(8),         query->column_text(9),
-                          query->column_int(10) != 0,    query->column_int(11)};
+    const StepRecord step{
+        query->column_int(0),          query->column_text(1),         query->column_text(2),
+        query->column_text(3),         query->column_text(4),         query->column_int(5),
+        query->column_optional_int(6), query->column_optional_int(7), query->column_text(8),
+        query->column_text(9),         query->column_int(10) != 0,    query->column_int(11)};
     if (!visit(step)) return Ok{};
   }
   if (query->error()) return *query->error();

@@ -20,9 +20,9 @@ struct StepFilter {
   std::string host;   // "" = any
   std::string stage;  // "" = any
   std::optional<int64_t> run_id;
-  std::string step{};           // "" = any
-  int64_t after_id = 0;      // only rows with a larger id (a cursor for following)
-  size_t offset = 0;         // rows skipped (paging)
+  std::string step{};             // "" = any
+  int64_t after_id = 0;           // only rows with a larger id (a cursor for following)
+  size_t offset = 0;              // rows skipped (paging)
   std::optional<size_t> limit{};  // at most this many rows
 };
 

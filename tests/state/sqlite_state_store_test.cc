@@ -123,8 +123,9 @@ TEST_F(SqliteStateStoreTest, StreamingVisitsEveryRowInOrderAndPagesAndFollowsACu
   const int64_t run = *store.begin_run("preflight");
   constexpr int k_steps = 2500;
   for (int i = 0; i < k_steps; ++i) {
-    store.add_step({run, "10.0.0." + std::to_string(i % 7) + ":22", "preflight", "s" + std::to_string(i),
-                    "true", i, i + 1, 0, "", "out " + std::to_string(i), false});
+    store.add_step({run, "10.0.0." + std::to_string(i % 7) + ":22", "preflight",
+                    "s" + std::to_string(i), "true", i, i + 1, 0, "", "out " + std::to_string(i),
+                    false});
   }
   ASSERT_TRUE(store.flush());
   int visited = 0;
@@ -165,8 +166,8 @@ TEST_F(SqliteStateStoreTest, PruneRemovesExactlyTheRunsBeforeTheGivenOneAndTheir
       store.add_step({runs.back(), "10.0.0.1:22", "deploy", "s" + std::to_string(step), "true", 1,
                       2, 0, "", "12345", false});
     }
-    store.set_host_stage(host("10.0.0." + std::to_string(i) + ":22", HostState::Succeeded,
-                              runs.back()));
+    store.set_host_stage(
+        host("10.0.0." + std::to_string(i) + ":22", HostState::Succeeded, runs.back()));
     ASSERT_TRUE(store.finish_run(runs.back(), "succeeded"));
   }
   EXPECT_EQ(store.latest_step_run({}), runs[3]);
