@@ -74,13 +74,7 @@ class TarGzWriter {
   }
 
   Status add(const std::string& name, const std::string& content) {
-    std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
-    archive_entry_set_pathname(entry.get(), ("dcinstall-support/" + name).c_str());
-    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(content.size()));
-    archive_entry_set_filetype(entry.get(), AE_IFREG);
-    archive_entry_set_perm(entry.get(), 0600);
-    archive_entry_set_mtime(entry.get(), std::time(nullptr), 0);
-    if (archive_write_header(m_archive.get(), entry.get()) != ARCHIVE_OK ||
+    if (!write_header(name, content.size()) ||
         archive_write_data(m_archive.get(), content.data(), content.size()) !=
             static_cast<la_ssize_t>(content.size())) {
       return Error{"cannot add " + name + " to the support bundle: " + error_text()};
@@ -94,13 +88,7 @@ class TarGzWriter {
     const auto size = std::filesystem::file_size(path, error);
     std::ifstream in(path, std::ios::binary);
     if (error || !in) return Error{"cannot read " + path + " for the support bundle"};
-    std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
-    archive_entry_set_pathname(entry.get(), ("dcinstall-support/" + name).c_str());
-    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
-    archive_entry_set_filetype(entry.get(), AE_IFREG);
-    archive_entry_set_perm(entry.get(), 0600);
-    archive_entry_set_mtime(entry.get(), std::time(nullptr), 0);
-    if (archive_write_header(m_archive.get(), entry.get()) != ARCHIVE_OK) {
+    if (!write_header(name, size)) {
       return Error{"cannot add " + name + " to the support bundle: " + error_text()};
     }
     std::string block(64 * 1024, '\0');
@@ -123,6 +111,16 @@ class TarGzWriter {
   }
 
  private:
+  bool write_header(const std::string& name, uintmax_t size) {
+    std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
+    archive_entry_set_pathname(entry.get(), ("dcinstall-support/" + name).c_str());
+    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
+    archive_entry_set_filetype(entry.get(), AE_IFREG);
+    archive_entry_set_perm(entry.get(), 0600);
+    archive_entry_set_mtime(entry.get(), std::time(nullptr), 0);
+    return archive_write_header(m_archive.get(), entry.get()) == ARCHIVE_OK;
+  }
+
   std::string error_text() const {
     const char* text = m_archive ? archive_error_string(m_archive.get()) : nullptr;
     return text ? text : "out of memory";
