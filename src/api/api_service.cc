@@ -40,6 +40,9 @@ ApiResponse run_going() {
                         "a run is going; wait for it to end or cancel it first");
 }
 
+// Steps per page of GET /api/v1/logs (each up to CappedOutput's cap of output).
+constexpr size_t k_max_log_page = 1000;
+
 bool parse_size(const std::string& text, size_t& out) {
   long long value = 0;
   if (!parse_int(text, value) || value < 0) return false;
@@ -428,13 +431,23 @@ ApiResponse ApiService::get_logs(const ApiRequest& request) {
   StepFilter filter;
   filter.host = request.param("host");
   filter.stage = request.param("stage");
-  if (const std::string run = request.param("run_id"); !run.empty()) {
+  RunSelection runs;
+  if (const std::string run = request.param("run_id"); run == "all") {
+    runs.all_runs = true;
+  } else if (!run.empty()) {
     long long id = 0;
-    if (!parse_int(run, id)) return bad_body("run_id must be an integer");
-    filter.run_id = id;
+    if (!parse_int(run, id)) return bad_body("run_id must be an integer or all");
+    runs.run_id = id;
   }
-  return json_response(200,
-                       m_log.steps_json(m_installer ? &m_installer->state() : nullptr, filter));
+  size_t limit = 0;
+  if (!parse_size(request.param("offset", "0"), filter.offset) ||
+      !parse_size(request.param("limit", "100"), limit) || limit > k_max_log_page) {
+    return bad_body("offset and limit must be non-negative integers, limit at most " +
+                    std::to_string(k_max_log_page));
+  }
+  filter.limit = limit;
+  return json_response(
+      200, m_log.steps_json(m_installer ? &m_installer->state() : nullptr, filter, runs));
 }
 
 ApiResponse ApiService::get_support_bundle() {

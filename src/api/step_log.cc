@@ -9,10 +9,6 @@
 namespace dci::api {
 namespace {
 
-bool same_step(const StepRecord& a, const StepRecord& b) {
-  return a.run_id == b.run_id && a.host == b.host && a.stage == b.stage && a.step == b.step;
-}
-
 bool matches(const StepRecord& step, const StepFilter& filter) {
   return (filter.host.empty() || step.host == filter.host) &&
          (filter.stage.empty() || step.stage == filter.stage) &&
@@ -46,45 +42,86 @@ void StepLog::on_event(const Event& event) {
     record.step = step->step;
     record.command = step->command;
     record.started_ms = now_ms();
-    m_steps.push_back(std::move(record));
+    m_steps.push_back({std::move(record), CappedOutput()});
   } else if (const auto* chunk = std::get_if<OutputChunk>(&event)) {
     // The open step is the latest one of this host and step name.
     for (auto it = m_steps.rbegin(); it != m_steps.rend(); ++it) {
-      if (it->host != chunk->host || it->step != chunk->step || it->finished_ms) continue;
-      const size_t room = k_max_output > it->output.size() ? k_max_output - it->output.size() : 0;
-      if (chunk->data.size() > room) it->output_truncated = true;
-      it->output.append(chunk->data, 0, std::min(room, chunk->data.size()));
+      const StepRecord& step = it->record;
+      if (step.host != chunk->host || step.step != chunk->step || step.finished_ms) continue;
+      it->output.append(chunk->data);
       break;
     }
   } else if (const auto* done = std::get_if<HostStepFinished>(&event)) {
     for (auto it = m_steps.rbegin(); it != m_steps.rend(); ++it) {
-      if (it->host != done->host || it->step != done->step || it->finished_ms) continue;
-      it->finished_ms = now_ms();
-      if (done->exit_code) it->exit_code = *done->exit_code;
-      it->error = done->error;
+      StepRecord& step = it->record;
+      if (step.host != done->host || step.step != done->step || step.finished_ms) continue;
+      step.finished_ms = now_ms();
+      if (done->exit_code) step.exit_code = *done->exit_code;
+      step.error = done->error;
+      step.output = it->output.text();
+      step.output_truncated = it->output.truncated();
+      it->output = CappedOutput();
       break;
     }
   } else if (const auto* stage = std::get_if<StageFinished>(&event)) {
     // The state recorder flushes at StageFinished: the store has these steps now.
-    std::erase_if(m_steps, [&](const StepRecord& step) { return step.stage == stage->stage; });
+    std::erase_if(m_steps, [&](const Entry& entry) { return entry.record.stage == stage->stage; });
   }
 }
 
-nlohmann::json StepLog::steps_json(const StateStore* store, const StepFilter& filter) const {
-  std::vector<const StepRecord*> mine;
-  for (const StepRecord& step : m_steps) {
-    if (matches(step, filter)) mine.push_back(&step);
+size_t StepLog::buffered_output_bytes() const {
+  size_t bytes = 0;
+  for (const Entry& entry : m_steps)
+    bytes += entry.record.output.size() + entry.output.stored_bytes();
+  return bytes;
+}
+
+StepRecord StepLog::current(const Entry& entry) const {
+  StepRecord step = entry.record;
+  if (!step.finished_ms) {
+    step.output = entry.output.text();
+    step.output_truncated = entry.output.truncated();
   }
-  std::vector<StepRecord> stored;
-  if (store) stored = store->steps(filter);
+  return step;
+}
+
+nlohmann::json StepLog::steps_json(const StateStore* store, StepFilter filter,
+                                   const RunSelection& runs) const {
+  if (!runs.all_runs && !runs.run_id) {
+    int64_t latest = store ? store->latest_step_run(filter).value_or(0) : 0;
+    for (const Entry& entry : m_steps) {
+      if (matches(entry.record, filter)) latest = std::max(latest, entry.record.run_id);
+    }
+    filter.run_id = latest;  // run ids start at 1: 0 matches nothing
+  } else {
+    filter.run_id = runs.all_runs ? std::nullopt : runs.run_id;
+  }
+  std::vector<StepRecord> unflushed;
+  for (const Entry& entry : m_steps) {
+    if (!matches(entry.record, filter)) continue;
+    const StepRecord& step = entry.record;
+    const StepFilter same{step.host, step.stage, step.run_id, step.step};
+    if (entry.record.finished_ms && store && store->count_steps(same) > 0) continue;
+    unflushed.push_back(current(entry));
+  }
+  const size_t in_store = store ? static_cast<size_t>(store->count_steps(filter)) : 0;
+  const size_t limit = filter.limit.value_or(SIZE_MAX);
   nlohmann::json steps = nlohmann::json::array();
-  for (const StepRecord& step : stored) {
-    const bool replaced = std::any_of(mine.begin(), mine.end(),
-                                      [&](const StepRecord* own) { return same_step(*own, step); });
-    if (!replaced) steps.push_back(step_json(step));
+  if (store && filter.offset < in_store) {
+    (void)store->for_each_step(filter, [&](const StepRecord& step) {
+      steps.push_back(step_json(step));
+      return true;
+    });  // a failed read shows fewer steps; the store logs nothing here
   }
-  for (const StepRecord* step : mine) steps.push_back(step_json(*step));
-  return {{"steps", steps}};
+  const size_t skip = filter.offset > in_store ? filter.offset - in_store : 0;
+  for (size_t i = skip; i < unflushed.size() && steps.size() < limit; ++i) {
+    steps.push_back(step_json(unflushed[i]));
+  }
+  return {
+      {"steps", steps},
+      {"run_id", filter.run_id && *filter.run_id > 0 ? nlohmann::json(*filter.run_id) : nullptr},
+      {"offset", filter.offset},
+      {"total", in_store + unflushed.size()}};
 }
 
 }  // namespace dci::api

@@ -1,7 +1,8 @@
 #pragma once
 // The steps of the current run that the state store may not hold yet (running steps, and
 // finished ones until their stage is flushed), so GET /api/v1/logs shows output as it arrives.
-// Each step's output is capped at k_max_output bytes (output_truncated says so).
+// Each step's output is capped while it arrives by CappedOutput, as in the store, so a step reads
+// the same here and after the flush.
 // Single-threaded: on the io_context thread.
 
 #include <cstdint>
@@ -11,25 +12,37 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "orchestrator/events.h"
+#include "state/capped_output.h"
+#include "state/run_selection.h"
 #include "state/state_store.h"
 
 namespace dci::api {
 
 class StepLog final : public EventSink {
  public:
-  static constexpr size_t k_max_output = 256 * 1024;
-
   void on_event(const Event& event) override;
 
-  // {"steps": [...]}: the store's steps for `filter` merged with the in-memory ones (an
-  // in-memory step replaces the store's copy of the same run, host, stage and step), by start.
-  nlohmann::json steps_json(const StateStore* store, const StepFilter& filter) const;
+  // {"steps": [...], "run_id", "offset", "total"}: one page (filter.offset, filter.limit) of the
+  // steps of `filter` in `runs` (default: the latest run with a matching step, here or in the
+  // store): the store's rows in order, then this log's steps not in the store yet (running, or
+  // finished and not flushed). The store is read one page at a time.
+  nlohmann::json steps_json(const StateStore* store, StepFilter filter,
+                            const RunSelection& runs = {}) const;
 
   void clear() { m_steps.clear(); }
 
+  // Output bytes held for this run's unflushed steps.
+  size_t buffered_output_bytes() const;
+
  private:
+  struct Entry {
+    StepRecord record;    // output is set when the step finishes
+    CappedOutput output;  // while it runs
+  };
+  StepRecord current(const Entry& entry) const;
+
   int64_t m_run_id = 0;
-  std::vector<StepRecord> m_steps;  // this run's steps of stages that have not finished
+  std::vector<Entry> m_steps;  // this run's steps of stages that have not finished
 };
 
 nlohmann::json step_json(const StepRecord& step);

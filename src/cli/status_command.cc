@@ -1,5 +1,7 @@
 // `dcinstall status` and `dcinstall logs`: what the state file recorded (runs, host × stage
 // states, every step's output). They read <work-dir>/state.db only; no host is contacted.
+// `logs` streams steps from the store row by row (never every step in memory) and
+// `logs --prune-before RUN` deletes older runs.
 
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/installer_options.h"
+#include "state/run_selection.h"
 #include "state/sqlite_state_store.h"
 #include "util/terminal_text.h"
 
@@ -87,6 +90,8 @@ struct LogsOptions {
   std::string host;
   std::string stage;
   bool follow = false;
+  RunSelection runs;
+  std::optional<int64_t> prune_before;
 };
 
 void print_step(const StepRecord& step) {
@@ -95,36 +100,65 @@ void print_step(const StepRecord& step) {
   if (!step.error.empty()) std::cout << ": " << terminal_safe(step.error);
   std::cout << "\n$ " << terminal_safe(step.command) << "\n" << terminal_safe(step.output);
   if (!step.output.empty() && step.output.back() != '\n') std::cout << "\n";
-  if (step.output_truncated) std::cout << "[output truncated at the state file's cap]\n";
+}
+
+void print_step_json(const StepRecord& step) {
+  std::cout << lenient_dump(
+                   {{"run_id", step.run_id},
+                    {"host", step.host},
+                    {"stage", step.stage},
+                    {"step", step.step},
+                    {"command", step.command},
+                    {"exit_code", step.exit_code ? nlohmann::json(*step.exit_code) : nullptr},
+                    {"error", step.error},
+                    {"output", step.output},
+                    {"output_truncated", step.output_truncated}},
+                   -1)
+            << "\n";
+}
+
+int run_prune(SqliteStateStore& state, int64_t before, bool json) {
+  auto pruned = state.prune_runs_before(before);
+  if (!pruned) {
+    std::cerr << "dcinstall: " << pruned.error().to_string() << "\n";
+    return k_exit_failed;
+  }
+  if (json) {
+    std::cout << nlohmann::json{{"removed_runs", pruned->runs},
+                                {"removed_steps", pruned->steps},
+                                {"removed_output_bytes", pruned->output_bytes}}
+                     .dump(2)
+              << "\n";
+  } else if (pruned->runs.empty()) {
+    std::cout << "no finished run before run #" << before << ": nothing removed\n";
+  } else {
+    std::cout << "removed " << pruned->runs.size() << " runs (#" << pruned->runs.front() << "–#"
+              << pruned->runs.back() << "), " << pruned->steps << " steps, " << pruned->output_bytes
+              << " bytes of output\n";
+  }
+  return k_exit_ok;
 }
 
 int run_logs(const InstallerCommandOptions& options, const LogsOptions& logs) {
   auto state = open_state(options.work_dir);
   if (!state) return k_exit_usage;
-  StepFilter filter{logs.host, logs.stage, std::nullopt};
-  size_t seen = 0;
+  if (logs.prune_before) return run_prune(*state, *logs.prune_before, options.json);
+  StepFilter filter = select_runs(*state, logs.runs, {logs.host, logs.stage, std::nullopt});
   for (;;) {
-    const auto steps = state->steps(filter);
-    for (size_t i = seen; i < steps.size(); ++i) {
+    Status visited = state->for_each_step(filter, [&](const StepRecord& step) {
       if (options.json) {
-        std::cout << nlohmann::json{{"run_id", steps[i].run_id},
-                                    {"host", steps[i].host},
-                                    {"stage", steps[i].stage},
-                                    {"step", steps[i].step},
-                                    {"command", steps[i].command},
-                                    {"exit_code", steps[i].exit_code
-                                                      ? nlohmann::json(*steps[i].exit_code)
-                                                      : nullptr},
-                                    {"error", steps[i].error},
-                                    {"output", steps[i].output}}
-                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                  << "\n";
+        print_step_json(step);
       } else {
-        print_step(steps[i]);
+        print_step(step);
       }
-    }
+      filter.after_id = step.id;
+      return true;
+    });
     std::cout << std::flush;
-    seen = std::max(seen, steps.size());
+    if (!visited) {
+      std::cerr << "dcinstall: " << visited.error().to_string() << "\n";
+      return k_exit_failed;
+    }
     if (!logs.follow) break;
     // Steps land in the state file when they finish (flushed at least every 250 ms).
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -149,13 +183,22 @@ void add_status_commands(CLI::App& app, int& exit_code) {
   auto log_options = std::make_shared<InstallerCommandOptions>();
   auto logs = std::make_shared<LogsOptions>();
   CLI::App* logs_command = app.add_subcommand(
-      "logs", "The recorded output of every step, oldest first: command, exit code, output.");
+      "logs",
+      "The recorded output of the last run's steps (the latest run with a matching step), "
+      "oldest first: command, exit code, output. --prune-before RUN deletes older runs.");
   add_installer_options(*logs_command, *log_options, false);
   logs_command->add_option("--host", logs->host, "Only this host (address:port, as in status)");
   logs_command->add_option(
       "--stage", logs->stage,
       "Only this stage: preflight, deploy, postflight, cluster-check, uninstall");
   logs_command->add_flag("-f,--follow", logs->follow, "Keep printing steps as they finish");
+  auto* run = logs_command->add_option("--run", logs->runs.run_id, "Only this run (its number)");
+  logs_command->add_flag("--all-runs", logs->runs.all_runs, "Every recorded run")->excludes(run);
+  logs_command
+      ->add_option("--prune-before", logs->prune_before,
+                   "Delete the finished runs before run RUN and their steps and output (host "
+                   "states are kept); prints what was removed")
+      ->check(CLI::PositiveNumber);
   logs_command->callback(
       [log_options, logs, &exit_code] { exit_code = run_logs(*log_options, *logs); });
 }

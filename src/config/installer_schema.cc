@@ -81,6 +81,19 @@ KeySpec with_range(KeySpec spec, double min, double max) {
   return spec;
 }
 
+// Timeouts are positive and at most k_max_timeout_s (about 115 days): a larger value would
+// overflow the integer conversions of the stages and their messages (review L10).
+constexpr double k_max_timeout_s = 1e7;
+
+KeySpec timeout_key(std::string name, std::string doc, std::string default_value) {
+  KeySpec spec = with_default(key(std::move(name), ValueType::Number, std::move(doc)),
+                              std::move(default_value));
+  spec.check = check_positive;
+  spec.rule_doc = "above 0";
+  spec.max = k_max_timeout_s;
+  return spec;
+}
+
 }  // namespace
 
 Schema installer_schema() {
@@ -175,30 +188,17 @@ Schema installer_schema() {
                               "200"),
                  1, 10000));
 
-  KeySpec connect_timeout =
-      with_default(key("connect_timeout_s", ValueType::Number,
-                       "Seconds to establish an SSH connection (TCP, key exchange, auth)."),
-                   "10");
-  connect_timeout.check = check_positive;
-  connect_timeout.rule_doc = "a positive number";
-  keys.push_back(connect_timeout);
-
-  KeySpec command_timeout =
-      with_default(key("command_timeout_s", ValueType::Number,
-                       "Seconds one remote command may run before it is killed on the host."),
-                   "600");
-  command_timeout.check = check_positive;
-  command_timeout.rule_doc = "a positive number";
-  keys.push_back(command_timeout);
-
-  KeySpec postflight_timeout = with_default(
-      key("postflight_timeout_s", ValueType::Number,
-          "Seconds postflight keeps polling the health checks before it reports the hosts still "
-          "failing; also how long deploy waits for the masters' quorum before the agents start."),
-      "900");
-  postflight_timeout.check = check_positive;
-  postflight_timeout.rule_doc = "a positive number";
-  keys.push_back(postflight_timeout);
+  keys.push_back(timeout_key("connect_timeout_s",
+                             "Seconds to establish an SSH connection (TCP, key exchange, auth).",
+                             "10"));
+  keys.push_back(timeout_key("command_timeout_s",
+                             "Seconds one remote command may run before it is killed on the host.",
+                             "600"));
+  keys.push_back(timeout_key(
+      "postflight_timeout_s",
+      "Seconds postflight keeps polling the health checks before it reports the hosts still "
+      "failing; also how long deploy waits for the masters' quorum before the agents start.",
+      "900"));
 
   keys.push_back(with_range(
       with_default(key("retries", ValueType::Integer,
@@ -225,14 +225,11 @@ Schema installer_schema() {
   max_unavailable.rule_doc = "a count N ≥ 1 or a percentage N% of the role's agents (at least 1)";
   keys.push_back(max_unavailable);
 
-  KeySpec host_timeout = with_default(
-      key("upgrade_host_timeout_s", ValueType::Number,
-          "Seconds a host switched by a rolling change has to pass its health checks (and, for "
-          "a master, to be back in the quorum) before it is rolled back."),
-      "600");
-  host_timeout.check = check_positive;
-  host_timeout.rule_doc = "a positive number";
-  keys.push_back(host_timeout);
+  keys.push_back(timeout_key(
+      "upgrade_host_timeout_s",
+      "Seconds a host switched by a rolling change has to pass its health checks (and, for "
+      "a master, to be back in the quorum) before it is rolled back.",
+      "600"));
 
   keys.push_back(with_default(
       key("install_prereqs", ValueType::Boolean,

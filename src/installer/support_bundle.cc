@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "genconf/expanded_config.h"
 #include "installer/installer.h"
 #include "installer/redactor.h"
+#include "installer/support_bundle_steps.h"
 
 #ifndef DCINSTALL_VERSION
 #define DCINSTALL_VERSION "unknown"
@@ -29,22 +31,6 @@ struct ArchiveFree {
 struct EntryFree {
   void operator()(archive_entry* entry) const { archive_entry_free(entry); }
 };
-
-// Every string field is redacted before it is serialised (JSON escaping would hide a secret).
-nlohmann::json step_json(const StepRecord& step, const Redactor& redactor) {
-  nlohmann::json json{{"run_id", step.run_id},
-                      {"host", step.host},
-                      {"stage", step.stage},
-                      {"step", step.step},
-                      {"command", redactor.redact(step.command)},
-                      {"started_ms", step.started_ms},
-                      {"error", redactor.redact(step.error)},
-                      {"output", redactor.redact(step.output)},
-                      {"output_truncated", step.output_truncated}};
-  json["finished_ms"] = step.finished_ms ? nlohmann::json(*step.finished_ms) : nlohmann::json();
-  json["exit_code"] = step.exit_code ? nlohmann::json(*step.exit_code) : nlohmann::json();
-  return json;
-}
 
 // Host output may be invalid or cut UTF-8: bad bytes become U+FFFD instead of throwing.
 std::string dump_lenient(const nlohmann::json& json, int indent) {
@@ -88,16 +74,31 @@ class TarGzWriter {
   }
 
   Status add(const std::string& name, const std::string& content) {
-    std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
-    archive_entry_set_pathname(entry.get(), ("dcinstall-support/" + name).c_str());
-    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(content.size()));
-    archive_entry_set_filetype(entry.get(), AE_IFREG);
-    archive_entry_set_perm(entry.get(), 0600);
-    archive_entry_set_mtime(entry.get(), std::time(nullptr), 0);
-    if (archive_write_header(m_archive.get(), entry.get()) != ARCHIVE_OK ||
+    if (!write_header(name, content.size()) ||
         archive_write_data(m_archive.get(), content.data(), content.size()) !=
             static_cast<la_ssize_t>(content.size())) {
       return Error{"cannot add " + name + " to the support bundle: " + error_text()};
+    }
+    return Ok{};
+  }
+
+  // Adds the file at `path` as `name`, copied in blocks (it may be large).
+  Status add_file(const std::string& name, const std::string& path) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    std::ifstream in(path, std::ios::binary);
+    if (error || !in) return Error{"cannot read " + path + " for the support bundle"};
+    if (!write_header(name, size)) {
+      return Error{"cannot add " + name + " to the support bundle: " + error_text()};
+    }
+    std::string block(64 * 1024, '\0');
+    for (uintmax_t left = size; left > 0;) {
+      const auto want = static_cast<std::streamsize>(std::min<uintmax_t>(left, block.size()));
+      if (!in.read(block.data(), want) ||
+          archive_write_data(m_archive.get(), block.data(), static_cast<size_t>(want)) != want) {
+        return Error{"cannot add " + name + " to the support bundle: " + error_text()};
+      }
+      left -= static_cast<uintmax_t>(want);
     }
     return Ok{};
   }
@@ -110,6 +111,16 @@ class TarGzWriter {
   }
 
  private:
+  bool write_header(const std::string& name, uintmax_t size) {
+    std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
+    archive_entry_set_pathname(entry.get(), ("dcinstall-support/" + name).c_str());
+    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
+    archive_entry_set_filetype(entry.get(), AE_IFREG);
+    archive_entry_set_perm(entry.get(), 0600);
+    archive_entry_set_mtime(entry.get(), std::time(nullptr), 0);
+    return archive_write_header(m_archive.get(), entry.get()) == ARCHIVE_OK;
+  }
+
   std::string error_text() const {
     const char* text = m_archive ? archive_error_string(m_archive.get()) : nullptr;
     return text ? text : "out of memory";
@@ -124,7 +135,8 @@ std::string read_or_empty(const std::string& path) {
 
 }  // namespace
 
-Status write_support_bundle(Installer& installer, const std::string& output_path) {
+Status write_support_bundle(Installer& installer, const std::string& output_path,
+                            const RunSelection& runs) {
   const LoadedConfig& config = installer.config();
   const Redactor redactor(config);
   std::vector<std::pair<std::string, std::string>> files;
@@ -144,11 +156,18 @@ Status write_support_bundle(Installer& installer, const std::string& output_path
   files.emplace_back("cluster.json",
                      redactor.redact(read_or_empty(work_dir + "/serve/cluster.json")));
   files.emplace_back("state.json", dump_lenient(state_json(installer.state(), redactor), 2));
-  std::string steps;
-  for (const StepRecord& step : installer.state().steps({})) {
-    steps += dump_lenient(step_json(step, redactor), -1) + "\n";
-  }
-  files.emplace_back("steps.jsonl", steps);
+  // The steps are streamed from the store to a file beside the bundle, then into the archive.
+  const std::string steps_path = output_path + ".steps.partial";
+  std::error_code error;
+  Status status = [&]() -> Status {
+    std::ofstream steps(steps_path, std::ios::binary | std::ios::trunc);
+    if (!steps) return Error{"cannot write " + steps_path};
+    std::filesystem::permissions(
+        steps_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        error);
+    return write_support_steps(installer.state(), select_runs(installer.state(), runs), redactor,
+                               steps);
+  }();
   nlohmann::json versions{{"dcinstall", DCINSTALL_VERSION},
                           {"libarchive", archive_version_string()}};
   if (config.distribution) {
@@ -158,12 +177,13 @@ Status write_support_bundle(Installer& installer, const std::string& output_path
 
   const std::string temp = output_path + ".partial";
   TarGzWriter writer;
-  Status status = writer.open(temp);
+  if (status) status = writer.open(temp);
   for (size_t i = 0; status && i < files.size(); ++i) {
     status = writer.add(files[i].first, files[i].second);
   }
+  if (status) status = writer.add_file("steps.jsonl", steps_path);
   if (status) status = writer.close();
-  std::error_code error;
+  std::filesystem::remove(steps_path, error);
   if (status) {
     std::filesystem::rename(temp, output_path, error);
     if (error)

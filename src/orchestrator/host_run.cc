@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "state/capped_output.h"
+
 namespace dci {
 namespace {
 
@@ -17,9 +19,10 @@ transport::Task<transport::Outcome<transport::ExecResult>> HostRun::exec(
   m_events.on_event(HostStepStarted{m_stage, host_id, host().role, step, request.command});
   const auto start = std::chrono::steady_clock::now();
   std::string sink_error;
-  transport::OutputSink sink = [this, &step, &host_id, stdout_copy, &sink_error](transport::OutputStream stream,
-                                                                    std::string_view chunk) {
-    if (stdout_copy && stream == transport::OutputStream::Stdout) stdout_copy->append(chunk);
+  CappedOutput stdout_kept;
+  transport::OutputSink sink = [this, &step, &host_id, stdout_copy, &stdout_kept, &sink_error](
+                                   transport::OutputStream stream, std::string_view chunk) {
+    if (stdout_copy && stream == transport::OutputStream::Stdout) stdout_kept.append(chunk);
     // The sink runs inside the transport's callbacks (libssh's C code): nothing may unwind
     // through them. A sink's exception fails this step instead (see sink_error below).
     try {
@@ -33,6 +36,7 @@ transport::Task<transport::Outcome<transport::ExecResult>> HostRun::exec(
     }
   };
   auto result = co_await m_session.exec(request, sink);
+  if (stdout_copy) *stdout_copy = stdout_kept.text();
   if (!sink_error.empty()) {
     // A permanent, local failure of this host's step (not retried: the output would fail again).
     result = transport::TransportError{transport::ErrorCode::LocalFailure, sink_error, host_id};

@@ -28,7 +28,8 @@ class HostRun {
 
   // Runs `request` as step `step`. A non-zero exit is a result (the step failed, not the
   // transport); the caller decides whether the host failed and says why with fail(). When
-  // `stdout_copy` is given, the step's stdout is also appended there (it must outlive the call).
+  // `stdout_copy` is given, it is set to the step's stdout, capped like every kept output
+  // (CappedOutput: head and tail; it must outlive the call).
   transport::Task<transport::Outcome<transport::ExecResult>> exec(
       const std::string& step, const transport::ExecRequest& request,
       std::string* stdout_copy = nullptr);

@@ -20,19 +20,22 @@ void StateRecorder::on_event(const Event& event) {
     record.step = step->step;
     record.command = step->command;
     record.started_ms = m_wall_clock.now_ms();
-    m_open_steps[step_key(step->host, step->step)] = std::move(record);
+    const int64_t started_ms = record.started_ms;
+    m_open_steps[step_key(step->host, step->step)] = {std::move(record), CappedOutput()};
     HostStageStatus running{step->host,  std::string(role_name(step->role)),
                             step->stage, HostState::Running,
                             "",          "",
-                            m_run_id,    record.started_ms};
+                            m_run_id,    started_ms};
     m_store.set_host_stage(running);
   } else if (const auto* chunk = std::get_if<OutputChunk>(&event)) {
     auto it = m_open_steps.find(step_key(chunk->host, chunk->step));
-    if (it != m_open_steps.end()) it->second.output += chunk->data;
+    if (it != m_open_steps.end()) it->second.output.append(chunk->data);
   } else if (const auto* finished = std::get_if<HostStepFinished>(&event)) {
     auto it = m_open_steps.find(step_key(finished->host, finished->step));
     if (it == m_open_steps.end()) return;
-    StepRecord record = std::move(it->second);
+    StepRecord record = std::move(it->second.record);
+    record.output = it->second.output.text();
+    record.output_truncated = it->second.output.truncated();
     m_open_steps.erase(it);
     record.finished_ms = m_wall_clock.now_ms();
     if (finished->exit_code) record.exit_code = *finished->exit_code;
@@ -58,6 +61,12 @@ void StateRecorder::on_event(const Event& event) {
     return;
   }
   if (m_clock.now() - m_last_flush >= k_flush_interval) (void)flush();  // kept in m_failure
+}
+
+size_t StateRecorder::buffered_output_bytes() const {
+  size_t bytes = 0;
+  for (const auto& [key, open] : m_open_steps) bytes += open.output.stored_bytes();
+  return bytes;
 }
 
 Status StateRecorder::flush() {

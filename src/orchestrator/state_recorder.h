@@ -1,9 +1,9 @@
 #pragma once
 // The state store's sink of the event stream: each finished step becomes a StepRecord (with its
-// output), each finished host a host × stage row. Writes are flushed when an event arrives
-// k_flush_interval after the last flush, at every StageFinished, and whenever the owner calls
-// flush() (the installer does, every k_flush_interval), so a killed installer loses at most
-// that much (those hosts are redone; install.sh is idempotent). Skipped
+// output, capped while it arrives by CappedOutput), each finished host a host × stage row. Writes
+// are flushed when an event arrives k_flush_interval after the last flush, at every StageFinished,
+// and whenever the owner calls flush() (the installer does, every k_flush_interval), so a killed
+// installer loses at most that much (those hosts are redone; install.sh is idempotent). Skipped
 // hosts are not written, so "already at bundle X" never overwrites the row that says so. A host
 // uninstalled becomes pending in every other stage.
 // A flush that fails is kept (failure()); the owner fails the run with it (a full disk or a
@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "orchestrator/events.h"
+#include "state/capped_output.h"
 #include "state/state_store.h"
 #include "transport/clock.h"
 #include "util/wall_clock.h"
@@ -39,6 +40,9 @@ class StateRecorder final : public EventSink {
   // The first flush that failed, if any.
   const std::optional<Error>& failure() const { return m_failure; }
 
+  // Output bytes held for the steps still running (each at most CappedOutput's cap).
+  size_t buffered_output_bytes() const;
+
   static constexpr std::chrono::milliseconds k_flush_interval{250};
 
  private:
@@ -46,7 +50,11 @@ class StateRecorder final : public EventSink {
   const WallClock& m_wall_clock;
   const transport::Clock& m_clock;
   int64_t m_run_id = 0;
-  std::map<std::string, StepRecord> m_open_steps;  // by host + "\n" + step
+  struct OpenStep {
+    StepRecord record;
+    CappedOutput output;
+  };
+  std::map<std::string, OpenStep> m_open_steps;  // by host + "\n" + step
   transport::TimePoint m_last_flush;
   std::optional<Error> m_failure;
 };

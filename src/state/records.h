@@ -43,8 +43,9 @@ struct StepRecord {
   std::optional<int64_t> finished_ms;
   std::optional<int64_t> exit_code;
   std::string error;
-  std::string output;  // stdout and stderr as they interleaved, capped (see output_truncated)
+  std::string output;  // stdout and stderr as they interleaved, capped (CappedOutput)
   bool output_truncated = false;
+  int64_t id = 0;  // the store's row id (0 until stored); rows are read in id order
 };
 
 }  // namespace dci

@@ -138,10 +138,6 @@ void SqliteStateStore::clear_host_stage(const std::string& host, const std::stri
 }
 
 void SqliteStateStore::add_step(StepRecord step) {
-  if (step.output.size() > k_step_output_cap) {
-    step.output.resize(k_step_output_cap);
-    step.output_truncated = true;
-  }
   m_pending_steps.push_back(std::move(step));
   if (m_pending_hosts.size() + m_pending_steps.size() >= k_auto_flush_records) flush();
 }
@@ -220,22 +216,91 @@ std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& st
   return out;
 }
 
-std::vector<StepRecord> SqliteStateStore::steps(const StepFilter& filter) const {
-  std::vector<StepRecord> out;
+namespace {
+
+// The WHERE clause of a StepFilter: ?1 host, ?2 stage, ?3 run, ?4 step, ?5 after id.
+constexpr const char* k_step_where =
+    " FROM steps WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR stage = ?2) AND (?3 IS NULL OR "
+    "run_id = ?3) AND (?4 = '' OR step = ?4) AND id > ?5";
+
+void bind_filter(SqliteStatement& statement, const StepFilter& filter,
+                 std::optional<int64_t> run_id) {
+  statement.bind(1, filter.host).bind(2, filter.stage).bind(3, run_id);
+  statement.bind(4, filter.step).bind(5, filter.after_id);
+}
+
+}  // namespace
+
+Status SqliteStateStore::for_each_step(const StepFilter& filter, const StepVisitor& visit) const {
   auto query = SqliteStatement::prepare(
-      m_db,
-      "SELECT run_id, host, stage, step, command, started_ms, finished_ms, exit_code, error, "
-      "output, output_truncated FROM steps WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR stage = "
-      "?2) AND (?3 IS NULL OR run_id = ?3) ORDER BY id");
-  if (!query) return out;
-  query->bind(1, filter.host).bind(2, filter.stage).bind(3, filter.run_id);
+      m_db, std::string("SELECT run_id, host, stage, step, command, started_ms, finished_ms, "
+                        "exit_code, error, output, output_truncated, id") +
+                k_step_where + " ORDER BY id LIMIT ?6 OFFSET ?7");
+  if (!query) return query.error();
+  bind_filter(*query, filter, filter.run_id);
+  query->bind(6, filter.limit ? static_cast<int64_t>(*filter.limit) : int64_t{-1});
+  query->bind(7, static_cast<int64_t>(filter.offset));
   while (query->step()) {
-    out.push_back({query->column_int(0), query->column_text(1), query->column_text(2),
-                   query->column_text(3), query->column_text(4), query->column_int(5),
-                   query->column_optional_int(6), query->column_optional_int(7),
-                   query->column_text(8), query->column_text(9), query->column_int(10) != 0});
+    const StepRecord step{
+        query->column_int(0),          query->column_text(1),         query->column_text(2),
+        query->column_text(3),         query->column_text(4),         query->column_int(5),
+        query->column_optional_int(6), query->column_optional_int(7), query->column_text(8),
+        query->column_text(9),         query->column_int(10) != 0,    query->column_int(11)};
+    if (!visit(step)) return Ok{};
   }
-  return out;
+  if (query->error()) return *query->error();
+  return Ok{};
+}
+
+int64_t SqliteStateStore::count_steps(const StepFilter& filter) const {
+  auto query = SqliteStatement::prepare(m_db, std::string("SELECT COUNT(*)") + k_step_where);
+  if (!query) return 0;
+  bind_filter(*query, filter, filter.run_id);
+  return query->step() ? query->column_int(0) : 0;
+}
+
+std::optional<int64_t> SqliteStateStore::latest_step_run(const StepFilter& filter) const {
+  auto query = SqliteStatement::prepare(m_db, std::string("SELECT MAX(run_id)") + k_step_where);
+  if (!query) return std::nullopt;
+  bind_filter(*query, filter, std::nullopt);
+  return query->step() ? query->column_optional_int(0) : std::nullopt;
+}
+
+Result<PruneSummary> SqliteStateStore::prune_runs_before(int64_t run_id) {
+  if (auto status = flush(); !status) return status.error();
+  PruneSummary summary;
+  if (auto status = m_db.execute("BEGIN IMMEDIATE;"); !status) return status.error();
+  auto fail = [this](Error error) -> Result<PruneSummary> {
+    m_db.execute("ROLLBACK;");
+    return error;
+  };
+  // A run still going (finished_ms NULL) is kept: its installer may write to it.
+  auto runs = SqliteStatement::prepare(
+      m_db, "SELECT id FROM runs WHERE id < ? AND finished_ms IS NOT NULL ORDER BY id");
+  if (!runs) return fail(runs.error());
+  runs->bind(1, run_id);
+  while (runs->step()) summary.runs.push_back(runs->column_int(0));
+  if (runs->error()) return fail(*runs->error());
+  auto counted = SqliteStatement::prepare(
+      m_db,
+      "SELECT COUNT(*), COALESCE(SUM(LENGTH(output)), 0) FROM steps WHERE run_id IN (SELECT id "
+      "FROM runs WHERE id < ?1 AND finished_ms IS NOT NULL)");
+  if (!counted) return fail(counted.error());
+  counted->bind(1, run_id);
+  if (counted->step()) {
+    summary.steps = counted->column_int(0);
+    summary.output_bytes = counted->column_int(1);
+  }
+  for (const char* sql :
+       {"DELETE FROM steps WHERE run_id IN (SELECT id FROM runs WHERE id < ?1 AND finished_ms IS "
+        "NOT NULL)",
+        "DELETE FROM runs WHERE id < ?1 AND finished_ms IS NOT NULL"}) {
+    auto remove = SqliteStatement::prepare(m_db, sql);
+    if (!remove) return fail(remove.error());
+    if (auto status = remove->bind(1, run_id).run(); !status) return fail(status.error());
+  }
+  if (auto status = m_db.execute("COMMIT;"); !status) return fail(status.error());
+  return summary;
 }
 
 }  // namespace dci

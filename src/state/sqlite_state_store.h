@@ -13,8 +13,6 @@ namespace dci {
 class SqliteStateStore final : public StateStore {
  public:
   static constexpr int k_schema_version = 1;
-  // Output kept per step; the rest is dropped and the step marked output_truncated.
-  static constexpr size_t k_step_output_cap = 1 << 20;
   // Buffered records beyond which add/set flush by themselves.
   static constexpr size_t k_auto_flush_records = 5000;
 
@@ -35,7 +33,10 @@ class SqliteStateStore final : public StateStore {
 
   std::optional<RunInfo> last_run() const override;
   std::vector<HostStageStatus> host_stages(const std::string& stage) const override;
-  std::vector<StepRecord> steps(const StepFilter& filter) const override;
+  Status for_each_step(const StepFilter& filter, const StepVisitor& visit) const override;
+  int64_t count_steps(const StepFilter& filter) const override;
+  std::optional<int64_t> latest_step_run(const StepFilter& filter) const override;
+  Result<PruneSummary> prune_runs_before(int64_t run_id) override;
 
  private:
   explicit SqliteStateStore(SqliteDatabase db) : m_db(std::move(db)) {}

@@ -122,5 +122,20 @@ TEST(ValidatorTest, MissingFileIsAnIoErrorNotAValidationResult) {
             "/nonexistent/config.yaml: cannot open: No such file or directory");
 }
 
+TEST(ValidatorTest, TimeoutsBeyondTenMillionSecondsAreRejected) {
+  for (const char* key : {"connect_timeout_s", "command_timeout_s", "postflight_timeout_s",
+                          "upgrade_host_timeout_s"}) {
+    const std::string text = std::string(k_config) + key + ": 1e8\n";
+    const auto result = validate(text, fake_environment({}));
+    ASSERT_EQ(result.errors.size(), 1u) << key;
+    EXPECT_EQ(result.errors[0].key, key);
+    EXPECT_NE(result.errors[0].message.find("out of range; expected at most 10000000"),
+              std::string::npos)
+        << result.errors[0].message;
+    EXPECT_TRUE(validate(std::string(k_config) + key + ": 1e7\n", fake_environment({})).valid())
+        << key;
+  }
+}
+
 }  // namespace
 }  // namespace dci

@@ -83,7 +83,7 @@ status_count() {
 # comparison with a number fails rather than passing on an empty answer.
 steps_in_run() {
   local out
-  if ! out=$("$DCINSTALL" logs --json --work-dir "$WORK" ${2:+--host "$2"} ${3:+--stage "$3"} 2>&1); then
+  if ! out=$("$DCINSTALL" logs --json --run "$1" --work-dir "$WORK" ${2:+--host "$2"} ${3:+--stage "$3"} 2>&1); then
     echo "error: dcinstall logs failed: ${out##*$'\n'}"
     return 1
   fi

@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh" "$1" "$2"
 # steps_json RUN_ID STEP: the recorded steps named STEP of that run, as "host<TAB>exit<TAB>output
 # (newlines as \n)" lines.
 steps_json() {
-  "$DCINSTALL" logs --json --work-dir "$WORK" 2>/dev/null | python3 -c "
+  "$DCINSTALL" logs --json --run "$1" --work-dir "$WORK" 2>/dev/null | python3 -c "
 import json, sys
 for line in sys.stdin:
     step = json.loads(line)

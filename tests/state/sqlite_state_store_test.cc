@@ -85,7 +85,7 @@ TEST_F(SqliteStateStoreTest, ClearedRowsGoAtTheFlushInOrderWithWrites) {
   EXPECT_EQ(hosts[0].state, HostState::Failed);
 }
 
-TEST_F(SqliteStateStoreTest, StepOutputIsCappedAndMarked) {
+TEST_F(SqliteStateStoreTest, StepsAreStoredAsGivenAndFilteredByHostStageAndRun) {
   SqliteStateStore store = open();
   const int64_t run = *store.begin_run("preflight");
   StepRecord step{run,
@@ -97,24 +97,97 @@ TEST_F(SqliteStateStoreTest, StepOutputIsCappedAndMarked) {
                   2,
                   0,
                   "",
-                  std::string(SqliteStateStore::k_step_output_cap + 10, 'x'),
-                  false};
+                  "head\n[… 10 bytes of output dropped …]\ntail",
+                  true};
   store.add_step(step);
   step.host = "10.0.0.2:22";
   step.output = "short";
+  step.output_truncated = false;
   step.exit_code = 3;
   store.add_step(step);
   ASSERT_TRUE(store.flush());
   const auto first = store.steps({"10.0.0.1:22", "", std::nullopt});
   ASSERT_EQ(first.size(), 1u);
   EXPECT_TRUE(first[0].output_truncated);
-  EXPECT_EQ(first[0].output.size(), SqliteStateStore::k_step_output_cap);
+  EXPECT_EQ(first[0].output, "head\n[… 10 bytes of output dropped …]\ntail");
   const auto second = store.steps({"10.0.0.2:22", "preflight", run});
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].output, "short");
   EXPECT_EQ(second[0].exit_code, 3);
   EXPECT_FALSE(second[0].output_truncated);
   EXPECT_TRUE(store.steps({"", "deploy", std::nullopt}).empty());
+}
+
+TEST_F(SqliteStateStoreTest, StreamingVisitsEveryRowInOrderAndPagesAndFollowsACursor) {
+  SqliteStateStore store = open();
+  const int64_t run = *store.begin_run("preflight");
+  constexpr int k_steps = 2500;
+  for (int i = 0; i < k_steps; ++i) {
+    store.add_step({run, "10.0.0." + std::to_string(i % 7) + ":22", "preflight",
+                    "s" + std::to_string(i), "true", i, i + 1, 0, "", "out " + std::to_string(i),
+                    false});
+  }
+  ASSERT_TRUE(store.flush());
+  int visited = 0;
+  int64_t last_id = 0;
+  ASSERT_TRUE(store.for_each_step({}, [&](const StepRecord& step) {
+    EXPECT_EQ(step.output, "out " + std::to_string(visited));
+    EXPECT_GT(step.id, last_id);
+    last_id = step.id;
+    ++visited;
+    return true;
+  }));
+  EXPECT_EQ(visited, k_steps);
+  EXPECT_EQ(store.count_steps({}), k_steps);
+
+  StepFilter page;
+  page.offset = 100;
+  page.limit = 3;
+  const auto rows = store.steps(page);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].step, "s100");
+  EXPECT_EQ(rows[2].step, "s102");
+
+  StepFilter after;
+  after.after_id = last_id - 2;
+  EXPECT_EQ(store.steps(after).size(), 2u);
+
+  int stopped_after = 0;
+  ASSERT_TRUE(store.for_each_step({}, [&](const StepRecord&) { return ++stopped_after < 5; }));
+  EXPECT_EQ(stopped_after, 5);
+}
+
+TEST_F(SqliteStateStoreTest, PruneRemovesExactlyTheRunsBeforeTheGivenOneAndTheirSteps) {
+  SqliteStateStore store = open();
+  std::vector<int64_t> runs;
+  for (int i = 0; i < 4; ++i) {
+    runs.push_back(*store.begin_run("deploy"));
+    for (int step = 0; step < 3; ++step) {
+      store.add_step({runs.back(), "10.0.0.1:22", "deploy", "s" + std::to_string(step), "true", 1,
+                      2, 0, "", "12345", false});
+    }
+    store.set_host_stage(
+        host("10.0.0." + std::to_string(i) + ":22", HostState::Succeeded, runs.back()));
+    ASSERT_TRUE(store.finish_run(runs.back(), "succeeded"));
+  }
+  EXPECT_EQ(store.latest_step_run({}), runs[3]);
+
+  auto pruned = store.prune_runs_before(runs[2]);
+  ASSERT_TRUE(pruned) << pruned.error().to_string();
+  EXPECT_EQ(pruned->runs, (std::vector<int64_t>{runs[0], runs[1]}));
+  EXPECT_EQ(pruned->steps, 6);
+  EXPECT_EQ(pruned->output_bytes, 30);
+  StepFilter all;
+  EXPECT_EQ(store.count_steps(all), 6);
+  for (const StepRecord& step : store.steps(all)) EXPECT_GE(step.run_id, runs[2]);
+  all.run_id = runs[1];
+  EXPECT_EQ(store.count_steps(all), 0);
+  EXPECT_EQ(store.last_run()->id, runs[3]);
+  EXPECT_EQ(store.host_stages("deploy").size(), 4u);  // host states are kept
+
+  auto again = store.prune_runs_before(runs[2]);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->runs.empty());
 }
 
 TEST_F(SqliteStateStoreTest, AKilledWriterLeavesFlushedStateAndTheNextRunMarksItInterrupted) {

@@ -32,8 +32,17 @@ class TestStore final : public StateStore {
   std::vector<HostStageStatus> host_stages(const std::string& stage) const override {
     return m_inner.host_stages(stage);
   }
-  std::vector<StepRecord> steps(const StepFilter& filter) const override {
-    return m_inner.steps(filter);
+  Status for_each_step(const StepFilter& filter, const StepVisitor& visit) const override {
+    return m_inner.for_each_step(filter, visit);
+  }
+  int64_t count_steps(const StepFilter& filter) const override {
+    return m_inner.count_steps(filter);
+  }
+  std::optional<int64_t> latest_step_run(const StepFilter& filter) const override {
+    return m_inner.latest_step_run(filter);
+  }
+  Result<PruneSummary> prune_runs_before(int64_t run_id) override {
+    return m_inner.prune_runs_before(run_id);
   }
 
  private:

@@ -35,7 +35,9 @@ class FakeSession final : public Session {
     }
     co_await clock.sleep_for(seconds_to_duration(reply.seconds));
     if (reply.error) co_return TransportError{*reply.error, "scripted failure", m_host.id()};
-    if (sink && !reply.stdout_text.empty()) sink(OutputStream::Stdout, reply.stdout_text);
+    for (size_t i = 0; sink && !reply.stdout_text.empty() && i < reply.stdout_repeat; ++i) {
+      sink(OutputStream::Stdout, reply.stdout_text);
+    }
     if (sink && !reply.stderr_text.empty()) sink(OutputStream::Stderr, reply.stderr_text);
     if (reply.exit_status == k_exit_not_found) {
       co_return TransportError{ErrorCode::CommandNotFound, "command not found: " + request.command,

@@ -20,6 +20,7 @@ struct FakeExecReply {
   std::optional<int> exit_status = 0;
   std::string signal;
   std::string stdout_text;
+  size_t stdout_repeat = 1;  // stdout_text is written this many times, one chunk each
   std::string stderr_text;
   double seconds = 0.001;
   bool hang = false;                // runs until the timeout kills it
