@@ -12,6 +12,7 @@
 #include "genconf/cluster_json.h"
 #include "genconf/expanded_config.h"
 #include "genconf/role_bundle.h"
+#include "genconf/sha256.h"
 
 namespace dci {
 namespace {
@@ -83,8 +84,10 @@ Result<GenconfResult> run_genconf(const ClusterConfig& config, const Schema& sch
                              fs::perms::group_read | fs::perms::others_read;
   const fs::perms executable = readable | fs::perms::owner_exec | fs::perms::group_exec |
                                fs::perms::others_exec;
-  if (auto status = write_file((fs::path(result.serve_dir) / "install.sh").string(),
-                               render_install_script(config, result.cluster_id, result.bundles),
+  const std::string install_script =
+      render_install_script(config, result.cluster_id, result.bundles);
+  result.install_script_sha256 = Sha256::hex_of(install_script);
+  if (auto status = write_file((fs::path(result.serve_dir) / "install.sh").string(), install_script,
                                executable);
       !status) {
     return status.error();
