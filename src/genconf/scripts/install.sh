@@ -547,7 +547,8 @@ do_health() {
   return 1
 }
 
-# The whole script is read before anything runs (safe for `curl ... | bash -s -- <role>`).
+# The whole script is read before anything runs (so a partial download runs nothing; check its
+# SHA-256 before running it: docs/bundle-format.md, "Pull install").
 main() {
   parse_command_line "$@"
   case $mode in
