@@ -35,8 +35,8 @@ struct WrittenBundle {
   bool holds_secret = false;  // some entry holds a secret; the file is 0600 (else 0644)
 };
 
-// The mode of every directory entry of a bundle: no access for other users, whose files may
-// hold secrets (docs/bundle-format.md).
+// The mode of every directory entry of a bundle: no access for other users, as the files may
+// hold secrets (docs/bundle-format.md, "Secrets at rest").
 constexpr unsigned k_bundle_directory_mode = 0750;
 
 // Writes `entries` and their parent directories (k_bundle_directory_mode) as a tar into

@@ -103,17 +103,19 @@ Result<std::unique_ptr<Installer>> Installer::open(transport::Executor executor,
   std::unique_ptr<Installer> installer(
       new Installer(std::move(executor), std::move(options), std::move(seams)));
   if (auto loaded = installer->reload_config(); !loaded) return loaded.error();
-  // A new work dir is owner-only: it holds the state file, the bundles (with the rendered
-  // secrets) and the uploaded key. An existing one keeps its mode (it may be the operator's own
-  // directory); the files in it that hold secrets are owner-only themselves.
+  // The work dir is owner-only (0700, an existing one too): it holds the state file, the
+  // bundles with the rendered secrets and the uploaded key.
   std::error_code error;
-  if (std::filesystem::create_directories(installer->m_options.work_dir, error)) {
-    std::filesystem::permissions(installer->m_options.work_dir, std::filesystem::perms::owner_all,
-                                 error);
-  }
+  std::filesystem::create_directories(installer->m_options.work_dir, error);
   if (error) {
     return Error{"cannot create the work dir " + installer->m_options.work_dir + ": " +
                  error.message()};
+  }
+  std::filesystem::permissions(installer->m_options.work_dir, std::filesystem::perms::owner_all,
+                               error);
+  if (error) {
+    return Error{"cannot make the work dir " + installer->m_options.work_dir +
+                 " owner-only (0700): " + error.message()};
   }
   return installer;
 }

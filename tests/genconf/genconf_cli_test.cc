@@ -275,6 +275,26 @@ TEST_F(GenconfCliTest, ASecretInAServiceCommandIsRefused) {
   EXPECT_FALSE(fs::exists(m_dir.path() / "argv/serve/install.sh"));
 }
 
+// On the bootstrap machine, what an installer command leaves in its work dir (state, bundles
+// with the rendered secret) is closed to other users, even in a work dir that existed before.
+TEST_F(GenconfCliTest, TheWorkDirAndTheStateFileAreOwnerOnly) {
+  const fs::path work = m_dir.path() / "work";
+  fs::create_directories(work);
+  fs::permissions(work, fs::perms(0755));
+  const fs::path config = m_dir.path() / "work.yaml";
+  std::ofstream(config) << k_base_config << "distribution: " << DCINSTALL_SOURCE_DIR
+                        << "/tests/genconf/testdata/tiny\ntiny_token: hunter2\n";
+  const CommandRun result =
+      run("umask 022 && " + std::string(DCINSTALL_BINARY) + " plan install --json -c " +
+          config.string() + " --work-dir " + work.string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_EQ(mode_of(work), fs::perms(0700));
+  EXPECT_EQ(mode_of(work / "state.db"), fs::perms(0600));
+  const nlohmann::json cluster = nlohmann::json::parse(read_file(work / "serve/cluster.json"));
+  EXPECT_EQ(mode_of(work / "serve" / cluster["bundles"]["master"]["file"].get<std::string>()),
+            fs::perms(0600));
+}
+
 TEST_F(GenconfCliTest, AnInvalidConfigWritesNothing) {
   const CommandRun result = genconf("invalid", k_base_config + "etcd_client_port: 0\n");
   EXPECT_EQ(result.status, 1);
