@@ -65,11 +65,15 @@ int run_genconf_command(const GenconfCommandOptions& options) {
   if (options.json) {
     nlohmann::json out{{"cluster_id", written->cluster_id},
                        {"serve_dir", written->serve_dir},
+                       {"install_sh_sha256", written->install_script_sha256},
                        {"expanded_config", written->expanded_config_path},
                        {"bundles", nlohmann::json::object()}};
     for (const RoleBundle& bundle : written->bundles) {
       out["bundles"][std::string(role_name(bundle.role))] = {
-          {"id", bundle.bundle.id}, {"path", bundle.bundle.path}, {"size", bundle.bundle.size}};
+          {"id", bundle.bundle.id},
+          {"path", bundle.bundle.path},
+          {"size", bundle.bundle.size},
+          {"holds_secret", bundle.bundle.holds_secret}};
     }
     std::cout << out.dump(2) << "\n";
     return k_exit_ok;
@@ -82,15 +86,22 @@ int run_genconf_command(const GenconfCommandOptions& options) {
     std::cout << "  " << role << bundle.bundle.path << "  (" << megabytes(bundle.bundle.size)
               << ")\n";
   }
-  std::cout << "  install.sh    " << written->serve_dir << "/install.sh\n"
+  std::cout << "  install.sh    " << written->serve_dir << "/install.sh  (SHA-256 "
+            << written->install_script_sha256 << ")\n"
             << "  cluster.json  " << written->serve_dir << "/cluster.json\n"
             << "  expanded      " << written->expanded_config_path << "\n";
   for (const std::string& name : written->removed) {
     std::cout << "  removed stale bundle " << name << "\n";
   }
   const std::string url = cluster.bootstrap_url.empty() ? "<bootstrap_url>" : cluster.bootstrap_url;
+  bool holds_secret = false;
+  for (const RoleBundle& bundle : written->bundles) holds_secret |= bundle.bundle.holds_secret;
   std::cout << "pull install: serve " << written->serve_dir << "/ at " << url
-            << ", then on each host: curl -fsSL " << url << "/install.sh | bash -s -- <role>\n";
+            << (holds_secret ? " to the cluster's hosts only (the bundles hold secrets)" : "")
+            << ", then on each host:\n"
+            << "  curl -fsSL -o install.sh " << url << "/install.sh && echo \""
+            << written->install_script_sha256
+            << "  install.sh\" | sha256sum -c && bash install.sh <role>\n";
   return k_exit_ok;
 }
 

@@ -5,6 +5,7 @@
 
 #include "config/host_address.h"
 #include "config/key_file.h"
+#include "util/strings.h"
 
 namespace dci {
 namespace {
@@ -26,6 +27,7 @@ class InstallerRules {
     check_key_file();
     check_passphrase_env();
     warn_about_host_keys();
+    warn_about_plain_http_bootstrap();
   }
 
  private:
@@ -150,6 +152,17 @@ class InstallerRules {
                    "will be refused (use accept-new to record keys on first contact)");
       }
     }
+  }
+
+  // A pull install runs the install.sh it fetched as root, and the bundles hold the rendered
+  // secret parameters: over http:// anyone on the path can change or read them.
+  void warn_about_plain_http_bootstrap() {
+    const ConfigValue* url = m_values.find("bootstrap_url");
+    if (!url || url->items.empty() || !starts_with(to_lower(url->items.front()), "http://")) return;
+    report(Severity::Warning, url->position, "bootstrap_url",
+           "plain http:// lets anyone on the network path change install.sh and the bundles or "
+           "read the secrets in them; use https:// (and check install.sh's SHA-256, "
+           "docs/bundle-format.md)");
   }
 
   ValidationResult& m_result;

@@ -2,6 +2,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -51,6 +54,26 @@ la_ssize_t write_callback(archive*, void* data, const void* buffer, size_t lengt
   return static_cast<la_ssize_t>(length);
 }
 
+// A new or truncated file of exactly `mode` (whatever the umask), open for writing; the mode is
+// set before any byte is written. nullptr with errno set on failure.
+FilePtr create_file(const std::string& path, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) return nullptr;
+  if (::fchmod(fd, mode) != 0) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    return nullptr;
+  }
+  std::FILE* file = ::fdopen(fd, "wb");
+  if (!file) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+  }
+  return FilePtr(file);
+}
+
 // Removes the partial file unless released.
 class PartialFile {
  public:
@@ -76,7 +99,7 @@ class TarWriter {
 
   Status directory(const std::string& path) {
     EntryPtr entry(archive_entry_new());
-    fill_header(entry.get(), path + "/", AE_IFDIR, 0755, 0);
+    fill_header(entry.get(), path + "/", AE_IFDIR, k_bundle_directory_mode, 0);
     return header(entry.get(), path);
   }
 
@@ -209,8 +232,10 @@ Result<WrittenBundle> write_bundle(std::vector<BundleEntry> entries, const std::
                                    int compression_level) {
   std::sort(entries.begin(), entries.end(),
             [](const BundleEntry& a, const BundleEntry& b) { return a.path < b.path; });
+  const bool holds_secret = std::any_of(
+      entries.begin(), entries.end(), [](const BundleEntry& entry) { return entry.holds_secret; });
   PartialFile partial((fs::path(directory) / ("." + name_prefix + ".partial")).string());
-  FilePtr file(std::fopen(partial.path().c_str(), "wb"));
+  FilePtr file = create_file(partial.path(), holds_secret ? 0600 : 0644);
   if (!file) return Error{std::string("cannot create: ") + std::strerror(errno), partial.path()};
   Sink sink;
   sink.file = file.get();
@@ -254,6 +279,7 @@ Result<WrittenBundle> write_bundle(std::vector<BundleEntry> entries, const std::
   WrittenBundle bundle;
   bundle.id = sink.hash.hex_digest();
   bundle.size = sink.size;
+  bundle.holds_secret = holds_secret;
   bundle.file_name = name_prefix + "--" + bundle.id + std::string(compression_extension(compression));
   bundle.path = (fs::path(directory) / bundle.file_name).string();
   std::error_code ec;

@@ -100,6 +100,7 @@ Result<GenconfResult> run_genconf(const ClusterConfig& config, const Schema& sch
                                fs::perms::others_exec;
   const std::string install_script =
       render_install_script(config, result.cluster_id, result.bundles);
+  result.install_script_sha256 = Sha256::hex_of(install_script);
   if (auto status = write_file((fs::path(result.serve_dir) / "install.sh").string(),
                                install_script, executable);
       !status) {
@@ -107,7 +108,7 @@ Result<GenconfResult> run_genconf(const ClusterConfig& config, const Schema& sch
   }
   if (auto status = write_ansible_files(
           result.serve_dir,
-          ansible_files(config, schema, result.bundles, Sha256::hex_of(install_script)), readable);
+          ansible_files(config, schema, result.bundles, result.install_script_sha256), readable);
       !status) {
     return status.error();
   }

@@ -6,7 +6,8 @@
 //   <output>/serve/install.sh
 //   <output>/serve/cluster.json
 //   <output>/serve/ansible/...                      (inventory and playbooks: ansible_export.h)
-//   <output>/serve/bundles/<role>--<id>.tar.zst     (one per role; .tar.gz / .tar by option)
+//   <output>/serve/bundles/<role>--<id>.tar.zst     (one per role; .tar.gz / .tar by option;
+//                                                    0600 when it holds a secret, else 0644)
 //
 // Deterministic: the same config and distribution give byte-identical files.
 
@@ -32,6 +33,9 @@ struct GenconfResult {
   std::string cluster_id;
   std::vector<RoleBundle> bundles;  // master, agent, public_agent
   std::string serve_dir;
+  // SHA-256 of serve/install.sh (64 hex digits): what a host checks before running a downloaded
+  // install.sh, whose DCI_BUNDLES table in turn pins every bundle.
+  std::string install_script_sha256;
   std::string expanded_config_path;
   std::vector<std::string> removed;  // stale bundles of earlier runs that were deleted
 };

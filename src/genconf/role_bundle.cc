@@ -39,6 +39,11 @@ std::string prerequisites_list(const std::vector<PrerequisiteSpec>& prerequisite
   return out;
 }
 
+// `mode` without any access for the group or other users (0644 → 0600, 0755 → 0700).
+unsigned owner_only(unsigned mode) {
+  return mode & ~077u;
+}
+
 class RoleBundleBuilder {
  public:
   RoleBundleBuilder(const ClusterConfig& config, const Schema& schema,
@@ -54,7 +59,9 @@ class RoleBundleBuilder {
       if (!text) return text.error();
       auto rendered = m_renderer.render(*text, source);
       if (!rendered) return rendered.error();
-      m_entries.push_back({file.target, file.mode, std::move(*rendered), ""});
+      const bool secret = m_renderer.uses_secret(*text);
+      m_entries.push_back({file.target, secret ? owner_only(file.mode) : file.mode,
+                           std::move(*rendered), "", secret});
     }
     for (const auto* files : {&m_spec.files, &m_spec.artifacts}) {
       for (const BundleFileSpec& file : *files) {
@@ -119,19 +126,29 @@ class RoleBundleBuilder {
           "# Started by dcinstall/supervise or systemd with the DCINSTALL_* environment of\n"
           "# etc/dcinstall/host.env (docs/bundle-format.md).\n"
           "set -u\n";
+      bool secret = false;
       for (const auto& [name, value] : service.environment) {
         auto rendered = m_renderer.render(value, what + " environment " + name);
         if (!rendered) return rendered.error();
+        secret = secret || m_renderer.uses_secret(value);
         script += "export " + name + "=" + double_quoted(*rendered) + "\n";
       }
       script += "exec";
       for (const std::string& part : service.command) {
         auto rendered = m_renderer.render(part, what + " command");
         if (!rendered) return rendered.error();
+        // Every user of the host sees a process's arguments (ps, /proc/PID/cmdline).
+        if (m_renderer.uses_secret(part)) {
+          return Error{"command item '" + part +
+                           "' uses a secret parameter, which would show in every user's ps; "
+                           "pass it in the service's environment instead",
+                       what};
+        }
         script += " \\\n  " + double_quoted(*rendered);
       }
       script += "\n";
-      add("dcinstall/services/" + service.name + ".run", 0755, std::move(script));
+      m_entries.push_back({"dcinstall/services/" + service.name + ".run",
+                           secret ? owner_only(0755) : 0755, std::move(script), "", secret});
       list += service.name + "\t" + std::string(restart_policy_name(service.restart)) + "\t" +
               std::to_string(service.restart_delay_s) + "\n";
     }

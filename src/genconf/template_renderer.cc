@@ -11,6 +11,8 @@ namespace mustache = kainjow::mustache;
 
 struct TemplateRenderer::Context {
   mustache::data data;
+  // `data` with every secret value changed (see secret_changed).
+  mustache::data secrets_changed;
 };
 
 namespace {
@@ -26,6 +28,25 @@ mustache::data value_data(const KeySpec& spec, const ConfigValue& value) {
     return list;
   }
   return mustache::data(value.items.empty() ? std::string() : value.items.front());
+}
+
+// A value that renders differently from `value` wherever `value` is rendered: each text gets a
+// byte appended, a boolean is flipped.
+ConfigValue secret_changed(const KeySpec& spec, ConfigValue value) {
+  if (spec.type == ValueType::Boolean) {
+    const bool on = !value.items.empty() && to_lower(value.items.front()) == "true";
+    value.items = {on ? "false" : "true"};
+    return value;
+  }
+  if (value.items.empty() && !is_list_type(spec.type)) value.items.emplace_back();
+  for (std::string& item : value.items) item += '\x01';
+  return value;
+}
+
+std::string render_with(std::string_view text, const mustache::data& data) {
+  mustache::mustache compiled{std::string(text)};
+  compiled.set_custom_escape([](const std::string& raw) { return raw; });
+  return compiled.render(data);
 }
 
 mustache::data flag(bool on) {
@@ -67,6 +88,13 @@ TemplateRenderer::TemplateRenderer(const ClusterConfig& config, const Schema& sc
     list.push_back(master);
   }
   data.set("masters", list);
+
+  m_context->secrets_changed = mustache::data(data);
+  for (const KeySpec& spec : schema.keys()) {
+    const ConfigValue* value = config.values.find(spec.key);
+    if (!value || !schema.is_secret(spec.key) || is_hidden_from_templates(spec.key)) continue;
+    m_context->secrets_changed.set(spec.key, value_data(spec, secret_changed(spec, *value)));
+  }
 }
 
 TemplateRenderer::~TemplateRenderer() = default;
@@ -78,6 +106,10 @@ Result<std::string> TemplateRenderer::render(std::string_view text, const std::s
   std::string out = compiled.render(m_context->data);
   if (!compiled.is_valid()) return Error{"Mustache: " + compiled.error_message(), what};
   return out;
+}
+
+bool TemplateRenderer::uses_secret(std::string_view text) const {
+  return render_with(text, m_context->data) != render_with(text, m_context->secrets_changed);
 }
 
 }  // namespace dci

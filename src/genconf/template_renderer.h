@@ -28,6 +28,11 @@ class TemplateRenderer {
   // through but kainjow cannot render.
   Result<std::string> render(std::string_view text, const std::string& what) const;
 
+  // True when what `text` renders to depends on the value of a `secret` parameter (it renders
+  // differently with every secret value changed), so the output must be treated as a secret.
+  // Precondition: render(text, ...) succeeded.
+  bool uses_secret(std::string_view text) const;
+
  private:
   struct Context;
   std::unique_ptr<Context> m_context;

@@ -106,11 +106,19 @@ Result<std::unique_ptr<Installer>> Installer::open(transport::Executor executor,
   std::unique_ptr<Installer> installer(
       new Installer(std::move(executor), std::move(options), std::move(seams)));
   if (auto loaded = installer->reload_config(); !loaded) return loaded.error();
+  // The work dir is owner-only (0700, an existing one too): it holds the state file, the
+  // bundles with the rendered secrets and the uploaded key.
   std::error_code error;
   std::filesystem::create_directories(installer->m_options.work_dir, error);
   if (error) {
     return Error{"cannot create the work dir " + installer->m_options.work_dir + ": " +
                  error.message()};
+  }
+  std::filesystem::permissions(installer->m_options.work_dir, std::filesystem::perms::owner_all,
+                               error);
+  if (error) {
+    return Error{"cannot make the work dir " + installer->m_options.work_dir +
+                 " owner-only (0700): " + error.message()};
   }
   return installer;
 }

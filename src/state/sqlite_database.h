@@ -13,7 +13,8 @@ namespace dci {
 class SqliteDatabase {
  public:
   // Opens (creating if needed) the database file, in WAL mode with a busy timeout, so a second
-  // dcinstall process (status, logs) can read while an install writes.
+  // dcinstall process (status, logs) can read while an install writes. The file and its -wal
+  // and -shm files are made 0600 (they hold every step's output).
   static Result<SqliteDatabase> open(const std::string& path);
 
   // Runs one or more statements that return no rows.

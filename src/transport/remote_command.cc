@@ -46,12 +46,15 @@ std::string upload_command_line(std::string_view remote_path, unsigned mode,
                                 std::string_view sha256_hex, bool sudo) {
   char mode_text[16];
   std::snprintf(mode_text, sizeof mode_text, "%04o", mode & 07777);
-  // $t is removed by the trap on every way out except the successful rename. The SHA-256 comes
-  // from openssl when the host has it (SHA-NI: 4x faster than coreutils), else sha256sum.
+  // $t is a new file made by mktemp (an unpredictable name, created with O_EXCL, so a planted
+  // symlink is never followed); the trap removes it on every way out except the successful
+  // rename. The SHA-256 comes from openssl when the host has it (SHA-NI: 4x faster than
+  // coreutils), else sha256sum.
   std::string script =
       "p=" + shell_quote(remote_path) +
-      "; case $p in */*) d=${p%/*};; *) d=.;; esac; t=\"$d/.${p##*/}.dcinstall-$$\"; "
-      "trap 'rm -f -- \"$t\"' EXIT; trap 'exit 1' HUP INT TERM PIPE; umask 077; "
+      "; case $p in */*) d=${p%/*};; *) d=.;; esac; umask 077; "
+      "t=$(mktemp \"$d/.${p##*/}.dcinstall-XXXXXX\") || exit 1; "
+      "trap 'rm -f -- \"$t\"' EXIT; trap 'exit 1' HUP INT TERM PIPE; "
       "cat > \"$t\" || exit 1; "
       "s=$(openssl dgst -sha256 -r < \"$t\" 2>/dev/null) || s=$(sha256sum < \"$t\") || exit 1; "
       "s=${s%% *}; "

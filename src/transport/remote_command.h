@@ -29,7 +29,8 @@ constexpr double k_kill_grace_s = 5;           // TERM, then KILL this much late
 // if the connection is gone, under `sudo -n` when `sudo`.
 std::string exec_command_line(std::string_view command, bool sudo, double timeout_s);
 
-// The upload script: stdin goes to a temp file beside `remote_path` (mode 0600 while written),
+// The upload script: stdin goes to a new temp file beside `remote_path` (made by mktemp: a name
+// no one can predict, never a file or symlink that was already there; mode 0600 while written),
 // which is removed unless its SHA-256 equals `sha256_hex`; then chmod `mode` and rename into
 // place. A failed or interrupted upload leaves no file at `remote_path` and no temp file
 // (unless the shell itself is killed with SIGKILL: then `.NAME.dcinstall-*` may remain).

@@ -176,6 +176,125 @@ TEST_F(GenconfCliTest, SecretsAreMaskedInTheExpandedConfig) {
   }
 }
 
+// The pull install runs a downloaded install.sh as root: genconf gives its SHA-256 and a command
+// that checks it before running it, never `curl | bash`.
+TEST_F(GenconfCliTest, PrintsTheSha256OfInstallShAndAVerifyThenRunCommand) {
+  const CommandRun result = genconf("pull", k_base_config);
+  ASSERT_EQ(result.status, 0) << result.output;
+  const std::string sha = sha256_of_file((m_dir.path() / "pull/serve/install.sh").string()).value();
+  EXPECT_NE(
+      result.output.find("curl -fsSL -o install.sh http://127.0.0.1:8080/install.sh && echo \"" +
+                         sha + "  install.sh\" | sha256sum -c && bash install.sh <role>"),
+      std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("| bash"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("bootstrap_url: warning: plain http://"), std::string::npos)
+      << result.output;
+
+  std::string https_config = k_base_config;  // no warning on stderr, which run() mixes in
+  https_config.replace(https_config.find("http://"), 7, "https://");
+  const CommandRun json = genconf("pull-json", https_config, "--json");
+  ASSERT_EQ(json.status, 0) << json.output;
+  const std::string json_sha =
+      sha256_of_file((m_dir.path() / "pull-json/serve/install.sh").string()).value();
+  EXPECT_EQ(nlohmann::json::parse(json.output)["install_sh_sha256"], json_sha) << json.output;
+}
+
+// `tar -tv` of a bundle: one "MODE path" line per entry ("-rw------- etc/tiny.env").
+std::map<std::string, std::string> bundle_modes(const fs::path& bundle) {
+  std::map<std::string, std::string> modes;
+  std::istringstream listing(run("tar -tvf " + bundle.string()).output);
+  std::string mode, owner, size, date, time, path;
+  while (listing >> mode >> owner >> size >> date >> time >> path) modes[path] = mode;
+  return modes;
+}
+
+fs::perms mode_of(const fs::path& path) {
+  return fs::status(path).permissions() & fs::perms::all;
+}
+
+// A copy of the tiny distribution with `from` replaced by `to` in its manifest.
+fs::path tiny_variant(const fs::path& dir, const std::string& from, const std::string& to) {
+  fs::copy(fs::path(DCINSTALL_SOURCE_DIR) / "tests/genconf/testdata/tiny", dir,
+           fs::copy_options::recursive);
+  std::string manifest = read_file(dir / "distribution.yaml");
+  const size_t at = manifest.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) manifest.replace(at, from.size(), to);
+  std::ofstream(dir / "distribution.yaml") << manifest;
+  return dir;
+}
+
+// Files rendered from a secret parameter are owner-only in the bundle and on the host, bundle
+// directories are closed to other users, and a bundle holding a secret is 0600 on the bootstrap
+// machine.
+TEST_F(GenconfCliTest, SecretBearingFilesAndTheirBundlesAreOwnerOnly) {
+  const fs::path distribution =
+      tiny_variant(m_dir.path() / "tiny-env", "TINY_CLUSTER: \"{{cluster_id}}\"",
+                   "TINY_CLUSTER: \"{{cluster_id}}\"\n          TINY_TOKEN: \"{{tiny_token}}\"");
+  const CommandRun result =
+      genconf("modes",
+              k_base_config + "distribution: " + distribution.string() + "\ntiny_token: hunter2\n");
+  ASSERT_EQ(result.status, 0) << result.output;
+  const nlohmann::json cluster = cluster_json("modes");
+  const fs::path serve = m_dir.path() / "modes/serve";
+  const fs::path master = serve / cluster["bundles"]["master"]["file"].get<std::string>();
+  const fs::path agent = serve / cluster["bundles"]["agent"]["file"].get<std::string>();
+  EXPECT_EQ(mode_of(master), fs::perms(0600));
+  EXPECT_EQ(mode_of(agent), fs::perms(0644));
+
+  const auto master_modes = bundle_modes(master);
+  EXPECT_EQ(master_modes.at("etc/tiny.env"), "-rw-------");  // the template uses tiny_token
+  EXPECT_EQ(master_modes.at("dcinstall/services/sleeper.run"), "-rwx------");  // its environment
+  EXPECT_EQ(master_modes.at("checks/preflight.sh"), "-rwxr-xr-x");             // no secret in it
+  const auto agent_modes = bundle_modes(agent);
+  EXPECT_EQ(agent_modes.at("etc/tiny.env"), "-rw-r--r--");
+  EXPECT_EQ(agent_modes.at("dcinstall/services/sleeper.run"), "-rwxr-xr-x");
+  for (const auto* modes : {&master_modes, &agent_modes}) {
+    for (const auto& [path, mode] : *modes) {
+      if (path.back() == '/') {
+        EXPECT_EQ(mode, "drwxr-x---") << path;
+      }
+    }
+  }
+}
+
+// Every user of a host can read a process's arguments: a secret may only reach a service
+// through its environment.
+TEST_F(GenconfCliTest, ASecretInAServiceCommandIsRefused) {
+  const fs::path distribution = tiny_variant(
+      m_dir.path() / "tiny-argv", "master says {{tiny_greeting}}", "master says {{tiny_token}}");
+  const CommandRun result = genconf(
+      "argv", k_base_config + "distribution: " + distribution.string() + "\ntiny_token: hunter2\n");
+  EXPECT_EQ(result.status, 2) << result.output;
+  EXPECT_NE(result.output.find("service sleeper: command item 'master says {{tiny_token}}' uses a "
+                               "secret parameter"),
+            std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("hunter2"), std::string::npos) << result.output;
+  EXPECT_FALSE(fs::exists(m_dir.path() / "argv/serve/install.sh"));
+}
+
+// On the bootstrap machine, what an installer command leaves in its work dir (state, bundles
+// with the rendered secret) is closed to other users, even in a work dir that existed before.
+TEST_F(GenconfCliTest, TheWorkDirAndTheStateFileAreOwnerOnly) {
+  const fs::path work = m_dir.path() / "work";
+  fs::create_directories(work);
+  fs::permissions(work, fs::perms(0755));
+  const fs::path config = m_dir.path() / "work.yaml";
+  std::ofstream(config) << k_base_config << "distribution: " << DCINSTALL_SOURCE_DIR
+                        << "/tests/genconf/testdata/tiny\ntiny_token: hunter2\n";
+  const CommandRun result =
+      run("umask 022 && " + std::string(DCINSTALL_BINARY) + " plan install --json -c " +
+          config.string() + " --work-dir " + work.string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_EQ(mode_of(work), fs::perms(0700));
+  EXPECT_EQ(mode_of(work / "state.db"), fs::perms(0600));
+  const nlohmann::json cluster = nlohmann::json::parse(read_file(work / "serve/cluster.json"));
+  EXPECT_EQ(mode_of(work / "serve" / cluster["bundles"]["master"]["file"].get<std::string>()),
+            fs::perms(0600));
+}
+
 TEST_F(GenconfCliTest, AnInvalidConfigWritesNothing) {
   const CommandRun result = genconf("invalid", k_base_config + "etcd_client_port: 0\n");
   EXPECT_EQ(result.status, 1);

@@ -53,6 +53,21 @@ child1=$(cat "$root/var/lib/dcinstall/run/sleeper.child.pid")
 record_pid "$child1"
 pass "install: active -> $id1, service running (supervisor $supervisor1, service $child1)"
 
+# Secrets at rest: on the bootstrap machine the master bundle (its template renders tiny_token)
+# is owner-only, the others are not; on the host the rendered file is 0600 and the bundle's
+# directories are closed to other users.
+mode() { stat -c %a "$1"; }
+[ "$(mode "$bundle1")" = 600 ] || fail "the master bundle (with a secret) is $(mode "$bundle1"), not 600"
+agent_bundle=$(ls "$work"/gen1/serve/bundles/agent--*.tar.zst)
+[ "$(mode "$agent_bundle")" = 644 ] || fail "the agent bundle is $(mode "$agent_bundle"), not 644"
+home1="$root/opt/dcinstall/$id1"
+[ "$(mode "$home1/etc/tiny.env")" = 600 ] || fail "etc/tiny.env is $(mode "$home1/etc/tiny.env"), not 600"
+[ "$(mode "$home1/checks/preflight.sh")" = 755 ] || fail "checks/preflight.sh is $(mode "$home1/checks/preflight.sh")"
+for dir in "$home1" "$home1/etc" "$home1/bin" "$home1/dcinstall" "$home1/dcinstall/services"; do
+  [ "$(mode "$dir")" = 750 ] || fail "$dir is $(mode "$dir"), not 750"
+done
+pass "secret-bearing files are 0600, bundle directories 0750, the secret bundle 0600"
+
 # Health.
 run_status status bash "$install1" --root "$root" --health
 [ "$status" -eq 0 ] || fail "health exited $status: $output"
@@ -174,7 +189,26 @@ grep -q "^FAILED requirements-port-$port: port $port is in use" <<<"$output" || 
 grep -q "^FAILED tiny-preflight: the tiny preflight check failed (tiny_fail_preflight is set)$" <<<"$output" ||
   fail "check line: $output"
 kill "$listener"
+wait "$listener" 2>/dev/null || true
 pass "preflight-only: one line per failed check, exit 1"
+
+# --bundle FILE from a directory another user can write: the file is swapped for another bundle
+# right after install.sh hashed it. install.sh must unpack what it checked (its private copy).
+cp "$bundle2" "$work/handed-over.tar.zst"
+mkdir "$work/swapbin"
+cat >"$work/swapbin/sha256sum" <<SWAP
+#!/bin/bash
+$(command -v sha256sum) "\$@"
+status=\$?
+cp -f "$bundle3" "$work/handed-over.tar.zst"
+exit \$status
+SWAP
+chmod 0755 "$work/swapbin/sha256sum"
+run_status status env PATH="$work/swapbin:$PATH" bash "$install2" --root "$work/preflight-root" \
+  --bundle "$work/handed-over.tar.zst" --preflight-only master
+[ "$status" -eq 0 ] || fail "a bundle swapped after its check was used (exit $status): $output"
+cmp -s "$work/handed-over.tar.zst" "$bundle3" || fail "the swap did not happen"
+pass "--bundle: the checked copy is the one used, even when the file is swapped after the check"
 
 # Uninstall leaves nothing, and every process it started is gone, even when the active bundle's
 # directory (with its service list and supervisor) was removed by hand: the recorded pids are used.

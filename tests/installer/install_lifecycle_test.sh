@@ -10,6 +10,12 @@ source "$(dirname "$0")/lib.sh" "$1" "$2"
 distribution=$(copy_distribution secret)
 secret_value="s3cr3t-$RANDOM-never-in-a-bundle"
 sed -i 's/^parameters:$/parameters:\n  test_secret:\n    type: string\n    secret: true\n    default: ""\n    doc: A secret only the tests set./' "$distribution/distribution.yaml"
+# ... rendered into a master template and into the agents' service environment.
+echo "token={{test_secret}}" >"$distribution/templates/secret.conf.mustache"
+sed -i '0,/^    templates:$/s//    templates:\n      - source: templates\/secret.conf.mustache\n        target: etc\/secret.conf/' "$distribution/distribution.yaml"
+sed -i 's/^\(          \)AGENT_RETRY_MAX_S: .*$/&\n\1TEST_SECRET: "{{test_secret}}"/' "$distribution/distribution.yaml"
+grep -q "target: etc/secret.conf" "$distribution/distribution.yaml" && grep -q 'TEST_SECRET: "{{test_secret}}"' "$distribution/distribution.yaml" ||
+  { echo "cannot add the secret to the distribution copy"; exit 1; }
 fleet_up 3 4 1 "agent_failure_budget: 0" "distribution: $distribution" "test_secret: \"$secret_value\""
 full_config=$TMP/full.yaml
 cp "$CONFIG" "$full_config"
@@ -52,6 +58,19 @@ first_steps=$(steps_in_run "$first_run")
 [ "$first_steps" -gt 0 ] 2>/dev/null && pass "the install recorded $first_steps steps" || fail "the install's steps: $first_steps"
 broken=$(WORK=$TMP/no-such-work-dir steps_in_run "$first_run")
 [ "$broken" != 0 ] && pass "a failing logs query is not a count ($broken)" || fail "a failing logs query counted as 0 steps"
+
+say "secrets at rest: owner-only on the bootstrap machine and on the hosts"
+mode() { stat -c %a "$1"; }
+[ "$(mode "$WORK")" = 700 ] && pass "the work dir is 0700" || fail "the work dir is $(mode "$WORK")"
+for file in "$WORK/state.db" "$WORK"/serve/bundles/master--*; do
+  [ "$(mode "$file")" = 600 ] && pass "${file#"$WORK"/} is 0600" || fail "${file#"$WORK"/} is $(mode "$file")"
+done
+master_modes=$(on_host "$(head -n1 "$FLEET_DIR/hosts.masters")" 'cd -P /opt/dcinstall/active && stat -c "%a %n" . etc etc/secret.conf etc/etcdctl.env dcinstall/services/etcd.run')
+agent_modes=$(on_host "$(head -n1 "$FLEET_DIR/hosts.agents")" 'cd -P /opt/dcinstall/active && stat -c "%a %n" . dcinstall dcinstall/services/agent.run')
+expected_master=$'750 .\n750 etc\n600 etc/secret.conf\n644 etc/etcdctl.env\n755 dcinstall/services/etcd.run'
+expected_agent=$'750 .\n750 dcinstall\n700 dcinstall/services/agent.run'
+[ "$master_modes" = "$expected_master" ] && pass "master: secret file 0600, bundle dirs 0750" || fail "master modes: $master_modes"
+[ "$agent_modes" = "$expected_agent" ] && pass "agent: run script with the secret 0700, bundle dirs 0750" || fail "agent modes: $agent_modes"
 
 say "install again: nothing to do, no host touched"
 expect_exit 0 "plan install" dci plan install --json

@@ -4,7 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 
 #include "state/sqlite_statement.h"
 #include "test_support/temp_dir.h"
@@ -220,6 +224,37 @@ TEST_F(SqliteStateStoreTest, AKilledWriterLeavesFlushedStateAndTheNextRunMarksIt
   EXPECT_NE(hosts[1].error.find("checked and redone"), std::string::npos);
   ASSERT_TRUE(store.finish_run(run, "succeeded"));
   EXPECT_EQ(store.last_run()->outcome, "succeeded");
+}
+
+std::filesystem::perms mode_of(const std::string& path) {
+  return std::filesystem::status(path).permissions() & std::filesystem::perms::all;
+}
+
+// The file holds every step's output: other local users may not read it, whatever the umask.
+TEST_F(SqliteStateStoreTest, FileAndItsWalAndShmAreOwnerOnly) {
+  const mode_t old_umask = ::umask(022);
+  {
+    SqliteStateStore store = open();
+    store.set_host_stage(host("h1", HostState::Succeeded, 1));
+    ASSERT_TRUE(store.flush());
+    for (const std::string& path : {m_path, m_path + "-wal", m_path + "-shm"}) {
+      ASSERT_TRUE(std::filesystem::exists(path)) << path;
+      EXPECT_EQ(mode_of(path), std::filesystem::perms(0600)) << path;
+    }
+  }
+  // Files an earlier version left readable (SQLite reuses a -wal or -shm it finds) are
+  // tightened when the state is opened.
+  for (const std::string& path : {m_path, m_path + "-wal", m_path + "-shm"}) {
+    std::ofstream(path, std::ios::app).flush();
+    std::filesystem::permissions(path, std::filesystem::perms(0644));
+  }
+  {
+    SqliteStateStore store = open();
+    for (const std::string& path : {m_path, m_path + "-wal", m_path + "-shm"}) {
+      EXPECT_EQ(mode_of(path), std::filesystem::perms(0600)) << path;
+    }
+  }
+  ::umask(old_umask);
 }
 
 TEST_F(SqliteStateStoreTest, UnwritablePathIsAClearError) {

@@ -171,6 +171,43 @@ TEST(RemoteCommandTest, UploadScriptRenamesOnlyVerifiedBytes) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(RemoteCommandTest, UploadScriptMakesItsTempFileWithMktemp) {
+  const std::string script = upload_command_line("/tmp/x", 0644, sha256_hex(""), false);
+  EXPECT_NE(script.find("t=$(mktemp \"$d/.${p##*/}.dcinstall-XXXXXX\") || exit 1"),
+            std::string::npos)
+      << script;
+  EXPECT_EQ(script.find("$$"), std::string::npos) << script;
+}
+
+// A local user who can write the target directory plants a symlink at the name the upload
+// would have used (.NAME.dcinstall-<pid of the shell>): the upload must neither write through it
+// nor chmod its target.
+TEST(RemoteCommandTest, UploadScriptFollowsNoPlantedSymlink) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("dci-upload-link-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string victim = (dir / "victim").string();
+  std::ofstream(victim) << "original";
+  std::filesystem::permissions(victim, std::filesystem::perms(0600));
+  const std::string target = (dir / "file.bin").string();
+  const std::string input = (dir / "input").string();
+  std::ofstream(input) << "hello";
+  // `exec` keeps the pid, so the planted name is the one a $$-based script would pick.
+  const std::string plant =
+      "ln -s " + shell_quote(victim) + " " + shell_quote(dir.string()) +
+      "/.file.bin.dcinstall-$$; exec sh -c " +
+      shell_quote(upload_command_line(target, 0644, sha256_hex("hello"), false));
+  const int status =
+      std::system(("sh -c " + shell_quote(plant) + " < " + input + " 2>/dev/null").c_str());
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(read_file(victim), "original");
+  EXPECT_EQ(std::filesystem::status(victim).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0600));
+  EXPECT_FALSE(std::filesystem::is_symlink(target));
+  EXPECT_EQ(read_file(target), "hello");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RemoteCommandTest, UploadScriptFallsBackToSha256sumWithoutAWorkingOpenssl) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("dci-upload-nossl-" + std::to_string(getpid()));

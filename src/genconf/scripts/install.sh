@@ -116,17 +116,18 @@ sha256_of() {
   fi
 }
 
-# Prints the path of a verified copy of $role's bundle; $1 is a directory for a download.
+# Prints the path of a verified copy of $role's bundle in $1, a directory only this user can
+# write (the copy checked is the copy unpacked: no one can swap it in between).
 obtain_bundle() {
   local dir=$1 file sha path actual
   file=$(bundle_field "$role" 2)
   sha=$(bundle_field "$role" 3)
+  path="$dir/$file"
   if [ -n "$bundle_file" ]; then
-    path=$bundle_file
-    [ -f "$path" ] || die 3 "bundle file '$path' does not exist"
+    [ -f "$bundle_file" ] || die 3 "bundle file '$bundle_file' does not exist"
+    cp -- "$bundle_file" "$path" || die 3 "cannot copy the bundle file '$bundle_file' to $dir"
   else
     [ -n "$url" ] || die 2 "the config has no bootstrap_url: pass --url URL or --bundle FILE"
-    path="$dir/$file"
     if command -v curl >/dev/null 2>&1; then
       curl -fsSL --retry 3 --retry-delay 1 -o "$path" "$url/bundles/$file" >&2 ||
         die 3 "cannot fetch $url/bundles/$file"
@@ -137,7 +138,7 @@ obtain_bundle() {
     fi
   fi
   actual=$(sha256_of "$path")
-  [ "$actual" = "$sha" ] || die 3 "$path has SHA-256 $actual; expected $sha ($file)"
+  [ "$actual" = "$sha" ] || die 3 "${bundle_file:-$url/bundles/$file} has SHA-256 $actual; expected $sha ($file)"
   echo "$path"
 }
 
@@ -280,9 +281,11 @@ do_install() {
   mkdir -p "$ETC" "$DATA/run" "$DATA/log" || die 4 "cannot create $ETC and $DATA"
   home="$OPT/$id"
   if [ ! -f "$home/dcinstall/bundle.info" ]; then
+    # The download and the unpacked tree are private until they are complete; the bundle
+    # directory is 0750 (its files may hold secrets: docs/bundle-format.md).
     tmp="$OPT/.$id.partial"
     rm -rf "$tmp" "$home"
-    mkdir -p "$tmp/unpacked" || die 4 "cannot create $tmp"
+    mkdir -m 0700 "$tmp" && mkdir -m 0750 "$tmp/unpacked" || die 4 "cannot create $tmp"
     archive=$(obtain_bundle "$tmp") || { status=$?; rm -rf "$tmp"; exit "$status"; }
     if ! unpack "$archive" "$tmp/unpacked"; then
       rm -rf "$tmp"
@@ -609,7 +612,8 @@ do_health() {
   return 1
 }
 
-# The whole script is read before anything runs (safe for `curl ... | bash -s -- <role>`).
+# The whole script is read before anything runs (so a partial download runs nothing; check its
+# SHA-256 before running it: docs/bundle-format.md, "Pull install").
 main() {
   parse_command_line "$@"
   case $mode in
