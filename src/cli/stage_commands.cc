@@ -214,6 +214,7 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
     std::cerr << "dcinstall: " << outcome.state_error << "\n";
     return k_exit_failed;
   }
+  if (!outcome.stopped.empty()) std::cerr << "dcinstall: " << outcome.stopped << "\n";
   if (outcome.cancelled) return k_exit_cancelled;
   if (!outcome.ok && !options.json && !outcome.stages.empty()) {
     const StageFinished& failed = outcome.stages.back();

@@ -95,8 +95,7 @@ std::string recorded_command(std::string_view action, bool retry_failed,
   return command;
 }
 
-Installer::Installer(transport::Executor executor, InstallerOptions options,
-                     InstallerSeams seams)
+Installer::Installer(transport::Executor executor, InstallerOptions options, InstallerSeams seams)
     : m_executor(std::move(executor)), m_options(std::move(options)), m_seams(std::move(seams)) {}
 
 Installer::~Installer() = default;
@@ -247,8 +246,7 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
   transport::SessionPool pool(*transport, m_seams.pool_capacity);
   StateRecorder recorder(m_seams.state, m_seams.wall_clock, m_seams.clock);
   auto flushing = std::make_shared<bool>(true);
-  transport::asio::co_spawn(m_executor,
-                            flush_periodically(m_seams.clock, recorder, flushing),
+  transport::asio::co_spawn(m_executor, flush_periodically(m_seams.clock, recorder, flushing),
                             transport::asio::detached);
   BothSinks both(recorder, sink);
   RedactingSink events(both, redactor);
@@ -292,8 +290,8 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
           outcome.stages.push_back(std::move(wave));
         }
         if (!changed.ok()) {
+          outcome.stopped = redactor.redact("rolling change: " + changed.summary);
           outcome.ok = false;
-          outcome.error = redactor.redact("rolling change: " + changed.summary);
           break;
         }
       }

@@ -70,6 +70,9 @@ struct RunOutcome {
   // Set when the state store failed to record the run (a flush or finish_run failed): the run
   // is not ok, whatever the hosts did.
   std::string state_error;
+  // Why the run stopped with hosts failed, when more than the last stage says: a rolling
+  // change's summary (which host halted it, how to resume). "" otherwise.
+  std::string stopped;
   std::vector<StageFinished> stages;  // the stages that ran, in order
   int64_t run_id = 0;
 };
