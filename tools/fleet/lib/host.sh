@@ -100,6 +100,8 @@ host_nsenter_args() {
 host_start_sshd() {
   local i=$1 pid log=$D/log/h$1.sshd.log
   host_nsenter_args "$i"
+  # Where this boot's lines start: the log keeps those of earlier boots (a restarted host).
+  stat -c %s "$log" 2>/dev/null >"$D/host/h$i/sshd.log_offset" || echo 0 >"$D/host/h$i/sshd.log_offset"
   # shellcheck disable=SC2094 # sshd -E and the redirection both append to the log
   (
     echo "$BASHPID" >"$CG/h$i/cgroup.procs"
@@ -111,12 +113,13 @@ host_start_sshd() {
   echo "$pid" >"$D/host/h$i/sshd.pid"
 }
 
-# True once host I's sshd (recorded PID alive) has logged that it listens.
+# True once host I's sshd (recorded PID alive) has logged, since it was started, that it listens.
 host_listening() {
-  local i=$1 pid
+  local i=$1 pid offset=0
   read -r pid 2>/dev/null <"$D/host/h$i/sshd.pid" || return 1
   [[ -d /proc/$pid ]] || return 1
-  grep -q 'Server listening' "$D/log/h$i.sshd.log" 2>/dev/null
+  read -r offset 2>/dev/null <"$D/host/h$i/sshd.log_offset"
+  tail -c +"$((offset + 1))" "$D/log/h$i.sshd.log" 2>/dev/null | grep -q 'Server listening'
 }
 
 # Wait (bounded: ~30 s) until hosts FIRST..LAST all listen; dies naming the first that does not.
