@@ -82,6 +82,9 @@ class RoleBundleBuilder {
     add("dcinstall/preflight.list", 0644, checks_list(m_spec.preflight));
     add("dcinstall/health.list", 0644, checks_list(m_spec.health));
     add("dcinstall/cluster-health.list", 0644, checks_list(m_spec.cluster_health));
+    // Rolling-change steps, only when the role has some (the bundle id stays otherwise).
+    if (!m_spec.drain.empty()) add("dcinstall/drain.list", 0644, checks_list(m_spec.drain));
+    if (!m_spec.undrain.empty()) add("dcinstall/undrain.list", 0644, checks_list(m_spec.undrain));
     add("dcinstall/supervise", 0755, std::string(embedded_supervise_script()));
     return std::move(m_entries);
   }

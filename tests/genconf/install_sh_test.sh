@@ -147,17 +147,18 @@ run_status status bash "$install2" --root "$work/root-empty" --rollback
 run_status status bash "$install2" --root "$work/root-empty" --running-bundle
 [ "$status" -eq 1 ] || fail "running-bundle with nothing installed exited $status, not 1: $output"
 run_status status bash "$install2" --root "$root" --drain
-[ "$status" -eq 0 ] && grep -q "the master role has no drain script; nothing to do" <<<"$output" ||
-  fail "drain without a script exited $status: $output"
-mkdir -p "$root/opt/dcinstall/$id2/dcinstall/lifecycle"
-printf '#!/bin/bash\necho "draining $DCINSTALL_ADDRESS"; exit 3\n' >"$root/opt/dcinstall/$id2/dcinstall/lifecycle/undrain"
-chmod +x "$root/opt/dcinstall/$id2/dcinstall/lifecycle/undrain"
+[ "$status" -eq 0 ] && grep -q "the master role has no drain checks" <<<"$output" ||
+  fail "drain without steps exited $status: $output"
+# An undrain step (as genconf writes the manifest's `undrain` list) that fails.
+home2="$root/opt/dcinstall/$id2"
+printf 'echo "undraining $DCINSTALL_ADDRESS"; exit 3\n' >"$home2/undrain-step.sh"
+printf 'register\t5\tundrain-step.sh\tthe host did not register again\n' >"$home2/dcinstall/undrain.list"
 run_status status bash "$install2" --root "$root" --undrain
-[ "$status" -eq 1 ] && grep -q "draining 127.0.0.11" <<<"$output" &&
-  grep -q "the undrain script of master failed (exit 3)" <<<"$output" ||
-  fail "a failing undrain script exited $status: $output"
-rm -rf "$root/opt/dcinstall/$id2/dcinstall/lifecycle"
-pass "rollback: back to $id1 with its service and health, forward to $id2 again; running-bundle; drain/undrain scripts"
+[ "$status" -eq 1 ] &&
+  grep -q "^FAILED register: the host did not register again (undraining 127.0.0.11)$" <<<"$output" ||
+  fail "a failing undrain step exited $status: $output"
+rm -f "$home2/undrain-step.sh" "$home2/dcinstall/undrain.list"
+pass "rollback: back to $id1 with its service and health, forward to $id2 again; running-bundle; drain/undrain steps"
 
 # Errors: wrong checksum, unknown role, missing URL.
 run_status status bash "$install2" --root "$work/root-bad" --bundle "$bundle1" master

@@ -11,7 +11,7 @@
 #   install.sh [options] --uninstall              stop the services, remove all install.sh made
 #   install.sh [options] --rollback               switch back to the bundle active before this one
 #   install.sh [options] --running-bundle         print "active <id>" and "previous <id>" lines
-#   install.sh [options] --drain | --undrain      run the installed role's drain/undrain script
+#   install.sh [options] --drain | --undrain      run the installed role's drain/undrain steps
 #
 # Options:
 #   --root DIR      install under DIR instead of / (default: $DCINSTALL_ROOT, else /)
@@ -353,23 +353,6 @@ do_running_bundle() {
   echo "previous $(cat "$ETC/previous" 2>/dev/null)"
 }
 
-# Runs the active bundle's dcinstall/lifecycle/$1 script (drain: before a rolling change
-# switches this host; undrain: once it is healthy again) with host.env; none: nothing to do.
-do_lifecycle() {
-  local script id
-  id=$(readlink "$ACTIVE" 2>/dev/null)
-  [ -n "$id" ] && [ -f "$ETC/host.env" ] || die 2 "nothing is installed under $root"
-  role=$(cat "$ETC/role")
-  script="$OPT/$id/dcinstall/lifecycle/$1"
-  if [ ! -x "$script" ]; then
-    log "the $role role has no $1 script; nothing to do"
-    return 0
-  fi
-  load_host_env
-  "$script" || die 1 "the $1 script of $role failed (exit $?)"
-  log "$1 of $role done"
-}
-
 do_uninstall() {
   local id pid pidfile tries leftovers alive
   take_lock
@@ -625,7 +608,7 @@ main() {
     cluster-health) do_health cluster-health.list ;;
     rollback) do_rollback ;;
     running-bundle) do_running_bundle ;;
-    drain | undrain) [ -z "$role" ] || die 2 "--$mode takes no role"; do_lifecycle "$mode" ;;
+    drain | undrain) [ -z "$role" ] || die 2 "--$mode takes no role"; do_health "$mode.list" ;;
   esac
 }
 
