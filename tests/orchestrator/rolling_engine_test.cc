@@ -8,24 +8,10 @@
 #include <map>
 #include <set>
 
+#include "test_support/synthetic_cluster.h"
+
 namespace dci {
 namespace {
-
-ClusterConfig cluster(int masters, int agents, int public_agents = 0) {
-  ClusterConfig config;
-  for (int i = 0; i < masters; ++i) {
-    config.hosts.push_back({Role::Master, "10.0.0." + std::to_string(i + 1), 22, "root", ""});
-  }
-  for (int i = 0; i < agents; ++i) {
-    config.hosts.push_back({Role::Agent,
-                            "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1),
-                            22, "root", ""});
-  }
-  for (int i = 0; i < public_agents; ++i) {
-    config.hosts.push_back({Role::PublicAgent, "10.2.0." + std::to_string(i + 1), 22, "root", ""});
-  }
-  return config;
-}
 
 // Every host runs the "old" bundle of its role; the targets are the "new" ones.
 RollingInputs upgrade_inputs(const ClusterConfig& config) {
@@ -108,7 +94,7 @@ struct FakeHosts {
 };
 
 TEST(RollingPlanTest, MastersOneByOneThenAgentAndPublicBatchesOfTheirRole) {
-  ClusterConfig config = cluster(3, 20, 4);
+  ClusterConfig config = synthetic_cluster(3, 20, 4);
   config.upgrade_max_unavailable = {.value = 25, .percent = true};
   const RollingPlan plan = build_rolling_plan(upgrade_inputs(config));
   ASSERT_EQ(plan.waves.size(), 3u + 4u + 4u);
@@ -131,7 +117,7 @@ TEST(RollingPlanTest, MastersOneByOneThenAgentAndPublicBatchesOfTheirRole) {
 }
 
 TEST(RollingPlanTest, HostsAtTheTargetAreUnchangedAndTheReasonSaysWhy) {
-  ClusterConfig config = cluster(3, 2);
+  ClusterConfig config = synthetic_cluster(3, 2);
   RollingInputs inputs = upgrade_inputs(config);
   inputs.running_bundles["10.0.0.2:22"] = "m-new";
   inputs.change_reasons[Role::Master] = "etcd_heartbeat_interval_ms: 100 -> 150";
@@ -146,7 +132,7 @@ TEST(RollingPlanTest, HostsAtTheTargetAreUnchangedAndTheReasonSaysWhy) {
 }
 
 TEST(RollingPlanTest, CountBatchSizeAndAgentWavesSplitTheRest) {
-  ClusterConfig config = cluster(1, 7);
+  ClusterConfig config = synthetic_cluster(1, 7);
   config.upgrade_max_unavailable = {.value = 3, .percent = false};
   const RollingPlan plan = build_rolling_plan(upgrade_inputs(config));
   ASSERT_EQ(plan.waves.size(), 1u + 3u);
@@ -156,7 +142,7 @@ TEST(RollingPlanTest, CountBatchSizeAndAgentWavesSplitTheRest) {
 
 TEST(RollingPlanTest, HostTargetsOverrideTheRoleAndHostsWithoutATargetStay) {
   // A rollback: only the last change's hosts go back, each to its own previous bundle.
-  ClusterConfig config = cluster(3, 1);
+  ClusterConfig config = synthetic_cluster(3, 1);
   RollingInputs inputs;
   inputs.config = &config;
   inputs.running_bundles = {{"10.0.0.1:22", "m-new"}, {"10.0.0.2:22", "m-new"}};
@@ -169,7 +155,7 @@ TEST(RollingPlanTest, HostTargetsOverrideTheRoleAndHostsWithoutATargetStay) {
 }
 
 TEST(RollingPlanTest, AHostLeftInFlightGoesFirstInItsRoleEvenAtTheTarget) {
-  ClusterConfig config = cluster(3, 0);
+  ClusterConfig config = synthetic_cluster(3, 0);
   RollingInputs inputs = upgrade_inputs(config);
   inputs.running_bundles["10.0.0.3:22"] = "m-new";
   inputs.in_flight = {"10.0.0.3:22"};
@@ -280,7 +266,7 @@ TEST(HostUpgradeTest, NamesRoundTrip) {
 }
 
 TEST(RollingEngineTest, NeverTwoMastersDownAndAgentsAtMostOneBatch) {
-  ClusterConfig config = cluster(5, 40, 3);
+  ClusterConfig config = synthetic_cluster(5, 40, 3);
   config.upgrade_max_unavailable = {.value = 10, .percent = true};
   const RollingPlan plan = build_rolling_plan(upgrade_inputs(config));
   RollingEngine engine(plan, config.agent_failure_budget, 43);
@@ -304,7 +290,7 @@ TEST(RollingEngineTest, NeverTwoMastersDownAndAgentsAtMostOneBatch) {
 }
 
 TEST(RollingEngineTest, AMasterThatFailsIsRolledBackAndHaltsWithTheOthersUntouched) {
-  ClusterConfig config = cluster(3, 4);
+  ClusterConfig config = synthetic_cluster(3, 4);
   const RollingPlan plan = build_rolling_plan(upgrade_inputs(config));
   RollingEngine engine(plan, {.value = 100, .percent = true}, 4);
   FakeHosts fake;
@@ -325,7 +311,7 @@ TEST(RollingEngineTest, AMasterThatFailsIsRolledBackAndHaltsWithTheOthersUntouch
 }
 
 TEST(RollingEngineTest, AgentFailuresWithinTheBudgetLetTheChangeComplete) {
-  ClusterConfig config = cluster(1, 10);
+  ClusterConfig config = synthetic_cluster(1, 10);
   config.upgrade_max_unavailable = {.value = 5, .percent = false};
   const RollingPlan plan = build_rolling_plan(upgrade_inputs(config));
   RollingEngine engine(plan, {.value = 2, .percent = false}, 10);
@@ -339,7 +325,7 @@ TEST(RollingEngineTest, AgentFailuresWithinTheBudgetLetTheChangeComplete) {
 }
 
 TEST(RollingEngineTest, OnceTheBudgetIsSpentNoNewBatchStarts) {
-  ClusterConfig config = cluster(1, 12);
+  ClusterConfig config = synthetic_cluster(1, 12);
   config.upgrade_max_unavailable = {.value = 3, .percent = false};
   const RollingPlan plan = build_rolling_plan(upgrade_inputs(config));
   RollingEngine engine(plan, {.value = 2, .percent = false}, 12);
@@ -357,7 +343,7 @@ TEST(RollingEngineTest, OnceTheBudgetIsSpentNoNewBatchStarts) {
 }
 
 TEST(RollingEngineTest, ZeroBudgetStopsAtTheFirstFailedAgent) {
-  ClusterConfig config = cluster(1, 4);
+  ClusterConfig config = synthetic_cluster(1, 4);
   config.upgrade_max_unavailable = {.value = 1, .percent = false};
   const RollingPlan plan = build_rolling_plan(upgrade_inputs(config));
   RollingEngine engine(plan, {.value = 0, .percent = false}, 4);
@@ -368,7 +354,7 @@ TEST(RollingEngineTest, ZeroBudgetStopsAtTheFirstFailedAgent) {
 }
 
 TEST(RollingEngineTest, PauseLetsTheWaveInFlightEndAndResumeSkipsWhatChanged) {
-  ClusterConfig config = cluster(3, 2);
+  ClusterConfig config = synthetic_cluster(3, 2);
   const RollingPlan plan = build_rolling_plan(upgrade_inputs(config));
   RollingEngine engine(plan, config.agent_failure_budget, 2);
   FakeHosts fake;
@@ -390,7 +376,7 @@ TEST(RollingEngineTest, PauseLetsTheWaveInFlightEndAndResumeSkipsWhatChanged) {
 }
 
 TEST(RollingEngineTest, AKilledRunResumesTheMasterMidSwitchWithoutSwitchingItTwice) {
-  ClusterConfig config = cluster(3, 0);
+  ClusterConfig config = synthetic_cluster(3, 0);
   FakeHosts fake;
   fake.running = {{"10.0.0.1:22", "m-new"}, {"10.0.0.2:22", "m-new"}, {"10.0.0.3:22", "m-old"}};
   fake.switches = {{"10.0.0.1:22", 1}, {"10.0.0.2:22", 1}};
@@ -421,7 +407,7 @@ TEST(RollingEngineTest, AKilledRunResumesTheMasterMidSwitchWithoutSwitchingItTwi
 }
 
 TEST(RollingEngineTest, TenThousandAgentsInTenPercentBatches) {
-  ClusterConfig config = cluster(3, 10000);
+  ClusterConfig config = synthetic_cluster(3, 10000);
   config.upgrade_max_unavailable = {.value = 10, .percent = true};
   const RollingPlan plan = build_rolling_plan(upgrade_inputs(config));
   ASSERT_EQ(plan.waves.size(), 3u + 10u);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support/synthetic_cluster.h"
 #include "transport/fake/fake_clock.h"
 #include "transport/fake/fake_transport.h"
 
@@ -18,19 +19,6 @@ namespace dci {
 namespace {
 
 namespace tr = transport;
-
-ClusterConfig cluster(int masters, int agents) {
-  ClusterConfig config;
-  for (int i = 0; i < masters; ++i) {
-    config.hosts.push_back({Role::Master, "10.0.0." + std::to_string(i + 1), 22, "root", ""});
-  }
-  for (int i = 0; i < agents; ++i) {
-    config.hosts.push_back({Role::Agent,
-                            "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1),
-                            22, "root", ""});
-  }
-  return config;
-}
 
 RollingPlan upgrade_plan(const ClusterConfig& config) {
   RollingInputs inputs;
@@ -130,7 +118,7 @@ struct Harness {
 };
 
 TEST(RollingRunnerTest, MastersOneByOneThenAgentBatchesEachHostThroughItsSteps) {
-  ClusterConfig config = cluster(3, 4);
+  ClusterConfig config = synthetic_cluster(3, 4);
   config.upgrade_max_unavailable = {.value = 50, .percent = true};
   const RollingPlan plan = upgrade_plan(config);
   Harness harness;
@@ -152,7 +140,7 @@ TEST(RollingRunnerTest, MastersOneByOneThenAgentBatchesEachHostThroughItsSteps) 
 }
 
 TEST(RollingRunnerTest, AMasterThatStaysUnhealthyIsRolledBackAndHaltsTheChange) {
-  ClusterConfig config = cluster(3, 2);
+  ClusterConfig config = synthetic_cluster(3, 2);
   const RollingPlan plan = upgrade_plan(config);
   Harness harness;
   harness.fail_steps["10.0.0.1"] = {"health"};
@@ -173,7 +161,7 @@ TEST(RollingRunnerTest, AMasterThatStaysUnhealthyIsRolledBackAndHaltsTheChange) 
 }
 
 TEST(RollingRunnerTest, AgentFailuresBeyondTheBudgetStartNoNewBatch) {
-  ClusterConfig config = cluster(1, 6);
+  ClusterConfig config = synthetic_cluster(1, 6);
   config.upgrade_max_unavailable = {.value = 2, .percent = false};
   const RollingPlan plan = upgrade_plan(config);
   Harness harness;
@@ -188,7 +176,7 @@ TEST(RollingRunnerTest, AgentFailuresBeyondTheBudgetStartNoNewBatch) {
 }
 
 TEST(RollingRunnerTest, AHostLeftMidSwitchIsProbedNotSwitchedAgain) {
-  ClusterConfig config = cluster(1, 0);
+  ClusterConfig config = synthetic_cluster(1, 0);
   const RollingPlan plan = upgrade_plan(config);
   Harness harness;
   // The killed run drained the master and started its switch; the probe finds the new bundle.
@@ -202,7 +190,7 @@ TEST(RollingRunnerTest, AHostLeftMidSwitchIsProbedNotSwitchedAgain) {
 }
 
 TEST(RollingRunnerTest, AnUnreachableAgentCountsAsFailedWithItsConnectError) {
-  ClusterConfig config = cluster(1, 2);
+  ClusterConfig config = synthetic_cluster(1, 2);
   config.ssh.retries = 0;
   const RollingPlan plan = upgrade_plan(config);
   Harness harness;
@@ -217,7 +205,7 @@ TEST(RollingRunnerTest, AnUnreachableAgentCountsAsFailedWithItsConnectError) {
 }
 
 TEST(RollingRunnerTest, APausedChangeStartsNoWave) {
-  ClusterConfig config = cluster(3, 2);
+  ClusterConfig config = synthetic_cluster(3, 2);
   const RollingPlan plan = upgrade_plan(config);
   Harness harness;
   const RollingOutcome outcome = harness.run(config, plan, {}, /*pause_at_start=*/true);
@@ -226,7 +214,7 @@ TEST(RollingRunnerTest, APausedChangeStartsNoWave) {
 }
 
 TEST(RollingRunnerTest, TenThousandAgentsInTenPercentBatches) {
-  ClusterConfig config = cluster(3, 10'000);
+  ClusterConfig config = synthetic_cluster(3, 10'000);
   const RollingPlan plan = upgrade_plan(config);
   Harness harness;
   const RollingOutcome outcome = harness.run(config, plan);

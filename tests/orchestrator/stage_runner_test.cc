@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support/synthetic_cluster.h"
 #include "transport/fake/fake_clock.h"
 #include "transport/fake/fake_transport.h"
 
@@ -25,19 +26,6 @@ struct RecordingSink : EventSink {
     return out;
   }
 };
-
-ClusterConfig cluster(int masters, int agents) {
-  ClusterConfig config;
-  for (int i = 0; i < masters; ++i) {
-    config.hosts.push_back({Role::Master, "10.0.0." + std::to_string(i + 1), 22, "root", ""});
-  }
-  for (int i = 0; i < agents; ++i) {
-    config.hosts.push_back({Role::Agent,
-                            "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1),
-                            22, "root", ""});
-  }
-  return config;
-}
 
 // Runs "check" on every host of the deploy plan; `fails(address)` hosts exit 1.
 struct Harness {
@@ -84,7 +72,7 @@ struct Harness {
 
 TEST(StageRunnerTest, RunsMastersThenAgentsAndEmitsEveryStep) {
   Harness harness;
-  harness.run(cluster(3, 4));
+  harness.run(synthetic_cluster(3, 4));
   EXPECT_TRUE(harness.result.ok) << harness.result.summary;
   EXPECT_EQ(harness.result.summary, "all 7 hosts passed");
   const auto started = harness.sink.all<StageStarted>();
@@ -101,7 +89,7 @@ TEST(StageRunnerTest, RunsMastersThenAgentsAndEmitsEveryStep) {
 TEST(StageRunnerTest, AFailedMasterStopsTheStageBeforeAgents) {
   Harness harness;
   harness.fail_hosts({"10.0.0.2"});
-  harness.run(cluster(3, 4));
+  harness.run(synthetic_cluster(3, 4));
   EXPECT_FALSE(harness.result.ok);
   EXPECT_EQ(harness.result.counts[Role::Master].failed, 1);
   EXPECT_EQ(harness.result.counts[Role::Agent].cancelled, 4);
@@ -117,7 +105,7 @@ TEST(StageRunnerTest, AgentFailuresWithinTheBudgetPassAndBeyondItFail) {
   Harness within;
   within.options.agent_failure_budget = {1, false};
   within.fail_hosts({"10.1.0.3"});
-  within.run(cluster(1, 4));
+  within.run(synthetic_cluster(1, 4));
   EXPECT_TRUE(within.result.ok);
   EXPECT_NE(within.result.summary.find("passed with 1 failed agent (within the budget of 1)"),
             std::string::npos);
@@ -125,7 +113,7 @@ TEST(StageRunnerTest, AgentFailuresWithinTheBudgetPassAndBeyondItFail) {
   Harness beyond;
   beyond.options.agent_failure_budget = {1, false};
   beyond.fail_hosts({"10.1.0.3", "10.1.0.4"});
-  beyond.run(cluster(1, 4));
+  beyond.run(synthetic_cluster(1, 4));
   EXPECT_FALSE(beyond.result.ok);
   EXPECT_NE(beyond.result.summary.find("2 agents failed, over the failure budget of 1"),
             std::string::npos);
@@ -138,7 +126,7 @@ TEST(StageRunnerTest, UnreachableHostIsAFailedHostNotAnAbort) {
   harness.transport.set_host("10.1.0.2", dead);
   harness.options.agent_failure_budget = {0, false};
   harness.options.retry.retries = 1;
-  harness.run(cluster(1, 3));
+  harness.run(synthetic_cluster(1, 3));
   EXPECT_FALSE(harness.result.ok);
   EXPECT_EQ(harness.result.counts[Role::Agent].succeeded, 2);
   ASSERT_EQ(harness.result.failures.size(), 1u);
@@ -149,7 +137,7 @@ TEST(StageRunnerTest, UnreachableHostIsAFailedHostNotAnAbort) {
 
 TEST(StageRunnerTest, HostsWithoutWorkAreSkippedWithTheirReason) {
   Harness harness;
-  const ClusterConfig config = cluster(1, 2);
+  const ClusterConfig config = synthetic_cluster(1, 2);
   PlanInputs inputs{&config, {{Role::Master, "m"}, {Role::Agent, "a"}}, {}, false, {}, false};
   inputs.recorded = {{"10.1.0.1:22", "agent", "deploy", HostState::Succeeded, "a", "", 1, 1}};
   const StagePlan plan = build_plan(Stage::Deploy, inputs);
@@ -169,7 +157,7 @@ TEST(StageRunnerTest, HostsWithoutWorkAreSkippedWithTheirReason) {
 TEST(StageRunnerTest, CancelStopsStartingHostsAndReportsTheRestCancelled) {
   Harness harness;
   harness.options.parallelism = 1;
-  const ClusterConfig config = cluster(1, 4);
+  const ClusterConfig config = synthetic_cluster(1, 4);
   const StagePlan plan = build_plan(Stage::Deploy, {&config, {}, {}, false, {}, false});
   StageRunner runner(harness.transport, harness.clock, harness.sink, harness.options);
   int ran = 0;
@@ -193,7 +181,7 @@ TEST(StageRunnerTest, CancelStopsStartingHostsAndReportsTheRestCancelled) {
 TEST(StageRunnerTest, TenThousandHostsFinishWithBoundedConcurrency) {
   Harness harness;
   harness.options.parallelism = 200;
-  harness.run(cluster(3, 10000));
+  harness.run(synthetic_cluster(3, 10000));
   EXPECT_TRUE(harness.result.ok);
   EXPECT_EQ(harness.result.counts[Role::Agent].succeeded, 10000);
   EXPECT_LE(harness.transport.peak_open_sessions(), 200u);
