@@ -54,6 +54,8 @@ TEST(InstallerTest, InstallsEveryHostAndARerunTouchesNone) {
   const RunOutcome again = cluster.run(*installer, install_request());
   ASSERT_TRUE(again.ok) << again.error;
   EXPECT_EQ(cluster.transport().commands_run(), before) << "a re-run ran commands";
+  // Positive control: the same query finds the first run's steps.
+  EXPECT_GT(cluster.state().steps({.host = "", .stage = "", .run_id = first.run_id}).size(), 0u);
   EXPECT_EQ(cluster.state().steps({.host = "", .stage = "", .run_id = again.run_id}).size(), 0u);
 }
 
