@@ -16,6 +16,7 @@
 #include "api/config_json.h"
 #include "config/key_file.h"
 #include "installer/support_bundle.h"
+#include "orchestrator/event_json.h"
 #include "util/strings.h"
 
 namespace dci::api {
@@ -193,11 +194,13 @@ transport::Task<ApiResponse> ApiService::handle(const ApiRequest& request) {
   }
   if (route("/api/v1/status", "GET")) co_return get_status();
   if (route("/api/v1/hosts", "GET")) co_return get_hosts(request);
+  if (route("/api/v1/plan", "GET")) co_return get_plan(request);
   if (route("/api/v1/logs", "GET")) co_return get_logs(request);
   if (route("/api/v1/support-bundle", "GET")) co_return get_support_bundle();
   for (const char* known :
        {"/api/v1/schema", "/api/v1/config", "/api/v1/config/validate", "/api/v1/ssh-key",
-        "/api/v1/runs", "/api/v1/runs/cancel", "/api/v1/status", "/api/v1/hosts", "/api/v1/logs",
+        "/api/v1/runs", "/api/v1/runs/cancel", "/api/v1/status", "/api/v1/hosts", "/api/v1/plan",
+        "/api/v1/logs",
         "/api/v1/support-bundle", "/api/v1/events"}) {
     if (path == known) {
       co_return error_response(405, "method_not_allowed", method + " is not supported on " + path);
@@ -361,7 +364,8 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
   if (!json || !json->contains("action") || !json->at("action").is_string()) {
     co_return bad_body(
         "the body must be {\"action\": \"preflight\"|\"deploy\"|\"postflight\"|"
-        "\"install\"|\"uninstall\", \"retry_failed\": bool, \"install_prereqs\": bool}");
+        "\"install\"|\"uninstall\"|\"upgrade\"|\"rollback\", \"retry_failed\": bool, "
+        "\"install_prereqs\": bool}");
   }
   const std::string action = json->at("action").get<std::string>();
   const auto stages = stages_of_action(action);
@@ -402,6 +406,8 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
   // Like `dcinstall install`: run again, hosts that passed at their bundle are not touched.
   run.skip_succeeded = action == "install";
   run.install_prereqs = install_prereqs;
+  if (action == "upgrade") run.kind = RunKind::Upgrade;
+  if (action == "rollback") run.kind = RunKind::Rollback;
   Installer& installer = *m_installer;
   auto started = co_await m_runs.start(installer, run);
   if (!started) co_return error_response(422, "run_failed", started.error().to_string());
@@ -448,6 +454,20 @@ ApiResponse ApiService::get_logs(const ApiRequest& request) {
   filter.limit = limit;
   return json_response(
       200, m_log.steps_json(m_installer ? &m_installer->state() : nullptr, filter, runs));
+}
+
+ApiResponse ApiService::get_plan(const ApiRequest& request) {
+  const std::string action = request.param("action", "upgrade");
+  if (action != "upgrade" && action != "rollback") {
+    return bad_body("unknown action '" + action + "' (upgrade or rollback)");
+  }
+  if (m_runs.running()) return run_going();
+  if (!m_installer) {
+    return error_response(404, "no_config", "there is no config yet, so nothing to upgrade");
+  }
+  auto plan = m_installer->rolling_plan(action == "rollback");
+  if (!plan) return error_response(422, "invalid_config", plan.error().to_string());
+  return json_response(200, rolling_plan_json(*plan));
 }
 
 ApiResponse ApiService::get_support_bundle() {

@@ -51,6 +51,8 @@ class ApiService {
   transport::Task<ApiResponse> start_run(const ApiRequest& request);
   ApiResponse get_status();
   ApiResponse get_hosts(const ApiRequest& request);
+  // ?action=upgrade|rollback: the rolling change's waves (rolling_plan_json).
+  ApiResponse get_plan(const ApiRequest& request);
   ApiResponse get_logs(const ApiRequest& request);
   ApiResponse get_support_bundle();
 

@@ -17,6 +17,9 @@ std::optional<std::vector<Stage>> stages_of_action(const std::string& action) {
                               Stage::ClusterCheck};
   }
   if (action == "uninstall") return std::vector<Stage>{Stage::Uninstall};
+  if (action == "upgrade" || action == "rollback") {
+    return std::vector<Stage>{Stage::Upgrade, Stage::ClusterCheck};
+  }
   return std::nullopt;
 }
 
@@ -97,6 +100,7 @@ void RunController::run_ended(Installer& installer, const RunOutcome& outcome) {
                  {"outcome", m_run.outcome},
                  {"ok", outcome.ok},
                  {"cancelled", outcome.cancelled},
+                 {"stopped", outcome.stopped},
                  {"error", m_end_error}});
   m_started_signal.cancel();
   m_installer = nullptr;

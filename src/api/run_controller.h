@@ -20,7 +20,8 @@
 
 namespace dci::api {
 
-// The stages of a run action ("preflight", "deploy", "postflight", "install", "uninstall"), or
+// The stages of a run action ("preflight", "deploy", "postflight", "install", "uninstall",
+// "upgrade", "rollback": the rolling change and the cluster check), or
 // nullopt for an unknown action.
 std::optional<std::vector<Stage>> stages_of_action(const std::string& action);
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "orchestrator/plan.h"
 #include "util/strings.h"
 
 namespace dci::api {
@@ -14,11 +15,15 @@ namespace {
 constexpr size_t k_max_line = 300;  // bytes of a host's last output line kept
 constexpr size_t k_max_limit = 1000;
 
-const std::vector<std::string> k_stage_names = {"preflight", "deploy", "postflight",
-                                                "cluster-check", "uninstall"};
+const std::vector<std::string> k_stage_names = [] {
+  std::vector<std::string> names;
+  for (Stage stage : k_all_stages) names.emplace_back(stage_name(stage));
+  return names;
+}();
 
+// The cluster check runs on one master, an upgrade on the hosts that change.
 bool holds_every_host(const std::string& stage) {
-  return stage != "cluster-check";
+  return stage != stage_name(Stage::ClusterCheck) && stage != stage_name(Stage::Upgrade);
 }
 
 // "10.0.0.9:22" < "10.0.0.10:22": runs of digits compare as numbers.

@@ -2,17 +2,14 @@
 // progress (bars on a TTY, JSON lines otherwise), Ctrl-C to stop, and exit codes 0 (success),
 // 1 (hosts failed), 2 (config or usage error), 130 (cancelled).
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/installer_options.h"
-#include "cli/progress_printer.h"
+#include "cli/run_loop.h"
+#include "cli/upgrade_commands.h"
 
 namespace dci::cli {
 namespace {
@@ -132,18 +129,10 @@ int print_plans(Installer& installer, const std::vector<Stage>& stages, bool ret
 }
 
 bool confirm_uninstall(const Installer& installer, const StageCommandOptions& options) {
-  if (options.yes) return true;
-  const size_t hosts = installer.config().cluster().hosts.size();
-  if (!::isatty(STDIN_FILENO)) {
-    std::cerr << "dcinstall: uninstall removes the cluster from " << hosts
-              << " hosts; pass --yes to confirm (stdin is not a terminal)\n";
-    return false;
-  }
-  std::cerr << "Uninstall the cluster from " << hosts
-            << " hosts (stop its services, delete its files and data)? [y/N] ";
-  std::string answer;
-  std::getline(std::cin, answer);
-  return answer == "y" || answer == "Y" || answer == "yes";
+  const std::string hosts = std::to_string(installer.config().cluster().hosts.size());
+  return confirmed("Uninstall the cluster from " + hosts +
+                       " hosts (stop its services, delete its files and data)?",
+                   "uninstall removes the cluster from " + hosts + " hosts", options.yes);
 }
 
 int run_stage_command(const StageCommand& command, const StageCommandOptions& options) {
@@ -163,66 +152,10 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
     return k_exit_usage;
   }
 
-  ProgressPrinter printer(std::cout, ProgressPrinter::mode_for(options.json, STDOUT_FILENO));
-  // Ctrl-C once: stop starting hosts, let running steps end. Twice: leave now (a re-run resumes).
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  int interrupts = 0;
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& error, int) {
-        if (error) return;
-        if (++interrupts > 1) std::_Exit(k_exit_cancelled);
-        std::cerr << "\ndcinstall: stopping: no new hosts start; running steps finish (Ctrl-C "
-                     "again to leave now; a re-run resumes)\n";
-        installer->cancel();
-        signals.async_wait(on_signal);
-      };
-  signals.async_wait(on_signal);
-  asio::steady_timer ticker(io);
-  // cancel() does not reach a tick already queued to run: `finished` stops the re-arming.
-  bool finished = false;
-  std::function<void(const boost::system::error_code&)> on_tick =
-      [&](const boost::system::error_code& error) {
-        if (error || finished) return;
-        printer.tick();
-        ticker.expires_after(std::chrono::milliseconds(250));
-        ticker.async_wait(on_tick);
-      };
-  ticker.expires_after(std::chrono::milliseconds(250));
-  ticker.async_wait(on_tick);
-
-  RunOutcome outcome;
-  RunRequest request{recorded_command(command.name, options.retry_failed, install_prereqs),
-                     command.stages, options.retry_failed, skip_succeeded, install_prereqs};
-  asio::co_spawn(
-      io,
-      [&]() -> transport::Task<void> {
-        outcome = co_await installer->run(request, printer);
-        finished = true;
-        signals.cancel();
-        ticker.cancel();
-      },
-      [](std::exception_ptr error) {
-        if (error) std::rethrow_exception(error);
-      });
-  io.run();
-
-  if (!outcome.error.empty()) {
-    std::cerr << "dcinstall: " << outcome.error << "\n";
-    return k_exit_usage;
-  }
-  if (!outcome.state_error.empty()) {
-    std::cerr << "dcinstall: " << outcome.state_error << "\n";
-    return k_exit_failed;
-  }
-  if (!outcome.stopped.empty()) std::cerr << "dcinstall: " << outcome.stopped << "\n";
-  if (outcome.cancelled) return k_exit_cancelled;
-  if (!outcome.ok && !options.json && !outcome.stages.empty()) {
-    const StageFinished& failed = outcome.stages.back();
-    std::cerr << "dcinstall: " << command.name << " stopped: " << failed.stage
-              << " failed. See 'dcinstall status' and 'dcinstall logs --stage " << failed.stage
-              << "'; fix the hosts, then re-run with --retry-failed.\n";
-  }
-  return outcome.ok ? k_exit_ok : k_exit_failed;
+  const RunRequest request{recorded_command(command.name, options.retry_failed, install_prereqs),
+                           command.stages, options.retry_failed, skip_succeeded,
+                           install_prereqs};
+  return run_with_progress(io, *installer, request, options.json, command.name);
 }
 
 }  // namespace
@@ -253,11 +186,16 @@ void add_stage_commands(CLI::App& app, int& exit_code) {
       "Print what a command would do on each host (run or skip, bundle id, why); run "
       "nothing. Exit status: 0, or 2 for a config error.");
   add_installer_options(*plan, *options, false);
-  plan->add_option("stage", *stage, "install, preflight, deploy, postflight or uninstall")
+  plan->add_option("stage", *stage,
+                   "install, preflight, deploy, postflight, uninstall, upgrade or rollback")
       ->capture_default_str();
   plan->add_flag("--retry-failed", options->retry_failed, "As with --retry-failed");
   add_install_prereqs_flags(*plan, *options);
   plan->callback([options, stage, &exit_code] {
+    if (*stage == "upgrade" || *stage == "rollback") {
+      exit_code = print_rolling_plan(*options, *stage == "rollback");
+      return;
+    }
     for (const StageCommand& command : stage_commands()) {
       if (*stage != command.name) continue;
       options->dry_run = true;
@@ -265,7 +203,7 @@ void add_stage_commands(CLI::App& app, int& exit_code) {
       return;
     }
     std::cerr << "dcinstall: plan: unknown stage '" << *stage
-              << "' (install, preflight, deploy, postflight, uninstall)\n";
+              << "' (install, preflight, deploy, postflight, uninstall, upgrade, rollback)\n";
     exit_code = k_exit_usage;
   });
 }

@@ -13,6 +13,8 @@
 
 #include "cli/commands.h"
 #include "cli/installer_options.h"
+#include "orchestrator/event_json.h"
+#include "orchestrator/plan.h"
 #include "state/run_selection.h"
 #include "state/sqlite_state_store.h"
 #include "util/terminal_text.h"
@@ -20,8 +22,6 @@
 namespace dci::cli {
 namespace {
 
-constexpr const char* k_stages[] = {"preflight", "deploy", "postflight", "cluster-check",
-                                    "uninstall"};
 
 // Host output may be invalid or cut UTF-8 (the store's cap can split a character).
 std::string lenient_dump(const nlohmann::json& json, int indent) {
@@ -35,6 +35,51 @@ std::optional<SqliteStateStore> open_state(const std::string& work_dir) {
     return std::nullopt;
   }
   return std::move(*state);
+}
+
+// The hosts' last rolling changes: outcomes per role, and every host whose change did not end
+// upgraded (rolled back, failed, or left mid-change) with why and how to go on. True when there
+// is such a host. The JSON goes to out["changes"].
+bool print_changes(const std::vector<HostBundle>& rows, size_t shown, bool json,
+                   nlohmann::json& out) {
+  std::map<std::string, std::map<std::string, int>> counts;  // role -> outcome -> hosts
+  nlohmann::json not_upgraded = nlohmann::json::array();
+  for (const HostBundle& row : rows) {
+    if (row.change_outcome.empty()) continue;
+    ++counts[row.role][row.change_outcome];
+    if (row.change_outcome != "upgraded") not_upgraded.push_back(host_bundle_json(row));
+  }
+  if (counts.empty()) return false;
+  out["changes"] = {{"roles", counts}, {"not_upgraded", not_upgraded}};
+  if (json) return !not_upgraded.empty();
+  std::cout << "rolling changes (each host's last):\n";
+  for (const auto& [role, outcomes] : counts) {
+    std::cout << "  " << role << ":";
+    for (const auto& [name, count] : outcomes) std::cout << " " << count << " " << name;
+    std::cout << "\n";
+  }
+  for (size_t i = 0; i < not_upgraded.size() && i < shown; ++i) {
+    const nlohmann::json& host = not_upgraded[i];
+    const nlohmann::json& change = host["change"];
+    const std::string outcome = change["outcome"];
+    std::string running = host["running"];
+    std::cout << "  ✘ " << host["host"].get<std::string>() << " ("
+              << host["role"].get<std::string>() << "): " << outcome;
+    if (outcome == "rolled-back") std::cout << " to " << running.substr(0, 12);
+    if (outcome == "changing") std::cout << " (the run stopped during " << change["step"].get<std::string>() << ")";
+    if (!change["error"].get<std::string>().empty()) {
+      std::cout << ": " << terminal_safe(change["error"].get<std::string>());
+    }
+    std::cout << "\n";
+  }
+  if (not_upgraded.size() > shown) {
+    std::cout << "  ... and " << not_upgraded.size() - shown << " more (--all)\n";
+  }
+  if (!not_upgraded.empty()) {
+    std::cout << "  fix them, then run `dcinstall upgrade` again: it resumes (hosts at their "
+                 "bundle are skipped, hosts mid-change are checked first)\n";
+  }
+  return !not_upgraded.empty();
 }
 
 int run_status(const InstallerCommandOptions& options, size_t failed_shown) {
@@ -53,7 +98,8 @@ int run_status(const InstallerCommandOptions& options, size_t failed_shown) {
                 << (run->outcome.empty() ? "running (or killed)" : run->outcome) << "\n";
     }
   }
-  for (const char* stage : k_stages) {
+  for (Stage each : k_all_stages) {
+    const std::string stage(stage_name(each));
     const auto rows = state->host_stages(stage);
     if (rows.empty()) continue;
     std::map<std::string, std::map<std::string, int>> counts;  // role -> state -> hosts
@@ -82,6 +128,7 @@ int run_status(const InstallerCommandOptions& options, size_t failed_shown) {
       std::cout << "  ... and " << failed.size() - failed_shown << " more failed (--all)\n";
     }
   }
+  any_failed = print_changes(state->host_bundles(), failed_shown, options.json, out) || any_failed;
   if (options.json) std::cout << lenient_dump(out, 2) << "\n";
   return any_failed ? k_exit_failed : k_exit_ok;
 }
@@ -190,7 +237,7 @@ void add_status_commands(CLI::App& app, int& exit_code) {
   logs_command->add_option("--host", logs->host, "Only this host (address:port, as in status)");
   logs_command->add_option(
       "--stage", logs->stage,
-      "Only this stage: preflight, deploy, postflight, cluster-check, uninstall");
+      "Only this stage: preflight, deploy, postflight, cluster-check, upgrade, uninstall");
   logs_command->add_flag("-f,--follow", logs->follow, "Keep printing steps as they finish");
   auto* run = logs_command->add_option("--run", logs->runs.run_id, "Only this run (its number)");
   logs_command->add_flag("--all-runs", logs->runs.all_runs, "Every recorded run")->excludes(run);

@@ -12,6 +12,7 @@
 
 #include "installer/redacting_sink.h"
 #include "installer/redactor.h"
+#include "installer/rolling_state.h"
 #include "installer/stage_programs.h"
 #include "orchestrator/rolling_runner.h"
 #include "orchestrator/stage_runner.h"
@@ -143,29 +144,28 @@ Result<GenconfResult> Installer::generate() const {
 }
 
 Result<StagePlan> Installer::plan(Stage stage, bool retry_failed, bool skip_succeeded) {
+  if (m_running) return Error{"a run is going; plan when it ends"};
   auto generated = generate();
   if (!generated) return generated.error();
   m_cluster = m_config.cluster();
   return plan_stage(stage, retry_failed, skip_succeeded, *generated);
 }
 
-RollingPlan Installer::rolling_plan(const GenconfResult& generated) const {
-  RollingInputs inputs;
-  inputs.config = &m_cluster;
-  for (const RoleBundle& bundle : generated.bundles) {
-    inputs.target_bundles[bundle.role] = bundle.bundle.id;
-  }
-  // Only hosts that run a bundle change by a rolling change; new or failed ones are deployed.
-  for (const HostStageStatus& row : m_seams.state.host_stages("deploy")) {
-    if (row.state == HostState::Succeeded) inputs.running_bundles[row.host] = row.bundle_id;
-  }
-  RollingPlan plan = build_rolling_plan(inputs);
-  // Hosts without a running bundle are the deploy stage's.
-  for (RollingWave& wave : plan.waves) {
-    std::erase_if(wave.hosts, [](const RollingHost& change) { return change.from_bundle.empty(); });
-  }
-  std::erase_if(plan.waves, [](const RollingWave& wave) { return wave.hosts.empty(); });
-  return plan;
+RollingInputs Installer::rolling_inputs(bool rollback, const GenconfResult& generated,
+                                        const std::vector<HostBundle>& rows) const {
+  if (rollback) return rollback_inputs(m_cluster, rows);
+  std::map<Role, std::string> targets;
+  for (const RoleBundle& bundle : generated.bundles) targets[bundle.role] = bundle.bundle.id;
+  return upgrade_inputs(m_cluster, std::move(targets), rows);
+}
+
+Result<RollingPlan> Installer::rolling_plan(bool rollback) {
+  if (m_running) return Error{"a run is going; plan when it ends"};
+  auto generated = generate();
+  if (!generated) return generated.error();
+  m_cluster = m_config.cluster();
+  return plan_rolling_change(rolling_inputs(rollback, *generated, m_seams.state.host_bundles()),
+                             rollback);
 }
 
 StagePlan Installer::plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
@@ -175,7 +175,9 @@ StagePlan Installer::plan_stage(Stage stage, bool retry_failed, bool skip_succee
   for (const RoleBundle& bundle : generated.bundles)
     inputs.bundle_ids[bundle.role] = bundle.bundle.id;
   inputs.recorded = m_seams.state.host_stages(std::string(stage_name(stage)));
-  if (stage == Stage::Preflight) inputs.deployed = m_seams.state.host_stages("deploy");
+  for (const HostBundle& row : m_seams.state.host_bundles()) {
+    inputs.running[row.host] = row.running.empty() ? row.change_from : row.running;
+  }
   inputs.retry_failed_only = retry_failed;
   inputs.skip_succeeded = skip_succeeded;
   return build_plan(stage, inputs);
@@ -202,6 +204,83 @@ transport::Task<RunOutcome> Installer::run(RunRequest request, EventSink& sink) 
   m_running = false;
   m_current_runner = nullptr;
   co_return outcome;
+}
+
+// What the stages and the rolling change of one run share.
+struct Installer::RunContext {
+  RunOutcome& outcome;
+  const GenconfResult& generated;
+  const StageFiles& files;
+  StageSettings& settings;
+  const StageRunnerOptions& runner_options;
+  transport::SessionPool& pool;
+  EventSink& events;
+  const Redactor& redactor;
+};
+
+transport::Task<bool> Installer::run_rolling(bool rollback, RunContext& context) {
+  const std::vector<HostBundle> rows = m_seams.state.host_bundles();
+  const RollingInputs inputs = rolling_inputs(rollback, context.generated, rows);
+  const RollingPlan plan = plan_rolling_change(inputs, rollback);
+  if (plan.hosts_changing() == 0) co_return true;
+
+  // The health gate: every master not left mid-change healthy now, and (unless a master is
+  // mid-change, so one member is expected down) in the quorum. Else nothing is touched.
+  StagePlan gate{Stage::Upgrade, {{"health gate", {}}}, "health gate"};
+  for (const ClusterHost& host : m_cluster.hosts) {
+    if (host.role != Role::Master) continue;
+    if (inputs.in_flight.count(host.id())) {
+      context.settings.gate_quorum = false;
+      continue;
+    }
+    gate.phases[0].hosts.push_back({&host, true, "", "checked before the change"});
+  }
+  StageRunner gate_runner(context.pool, m_seams.clock, context.events, context.runner_options);
+  m_current_runner = &gate_runner;
+  if (m_cancel_requested) gate_runner.cancel();
+  StageFinished gated =
+      co_await gate_runner.run(gate, context.outcome.run_id,
+                               stage_program(Stage::Upgrade, context.files, context.settings));
+  m_current_runner = nullptr;
+  context.settings.gate_quorum = true;
+  redact_stage_finished(gated, context.redactor);
+  const bool gate_ok = gated.ok;
+  std::string refused;
+  for (const HostFailure& failure : gated.failures) {
+    refused += (refused.empty() ? "" : "; ") + failure.host + ": " + failure.error;
+  }
+  context.outcome.stages.push_back(std::move(gated));
+  if (!gate_ok) {
+    if (!m_cancel_requested) {
+      context.outcome.stopped = context.redactor.redact(
+          std::string(rollback ? "rollback" : "upgrade") +
+          " refused: not every master is healthy (" + refused +
+          "); nothing was changed. Fix them (see `dcinstall status`), then run it again");
+    }
+    co_return false;
+  }
+
+  RollingRunner rolling_runner(context.pool, m_seams.clock, context.events,
+                               {context.runner_options.parallelism, context.runner_options.retry,
+                                context.runner_options.agent_failure_budget});
+  m_current_rolling = &rolling_runner;
+  if (m_cancel_requested) rolling_runner.pause();
+  long long agents = 0;
+  for (const ClusterHost& host : m_cluster.hosts) agents += host.role != Role::Master;
+  const RollingStep step = rolling_step_program(context.files, context.settings, rollback);
+  RollingOutcome changed = co_await rolling_runner.run(plan, agents, context.outcome.run_id, step,
+                                                       interrupted_steps(m_seams.state, inputs, rows));
+  m_current_rolling = nullptr;
+  for (StageFinished& wave : changed.waves) {
+    redact_stage_finished(wave, context.redactor);
+    context.outcome.stages.push_back(std::move(wave));
+  }
+  if (changed.ok()) co_return true;
+  if (changed.status != RollingStatus::Paused || !m_cancel_requested) {
+    context.outcome.stopped = context.redactor.redact(
+        std::string(rollback ? "rollback: " : "upgrade: ") + changed.summary);
+  }
+  co_return false;
 }
 
 transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, EventSink& sink,
@@ -262,39 +341,26 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
   settings.install_prereqs = request.install_prereqs.value_or(m_cluster.install_prereqs);
   settings.prerequisites_timeout_s =
       prerequisites_timeouts(*m_config.distribution, m_cluster.ssh.command_timeout_s);
-  outcome.ok = true;
-  bool postflight_had_work = false;
   settings.upgrade_host_timeout_s = m_cluster.upgrade_host_timeout_s;
   for (const ClusterHost& host : m_cluster.hosts) {
     if (host.role == Role::Master) settings.quorum_hosts += "master " + host.address + "\n";
   }
-  for (Stage stage : request.stages) {
+  RunContext context{outcome, *generated, files,  settings,
+                     runner_options, pool, events, redactor};
+
+  std::vector<Stage> stages = request.stages;
+  if (request.kind != RunKind::Stages) stages = {Stage::Upgrade, Stage::ClusterCheck};
+  outcome.ok = true;
+  bool postflight_had_work = false;
+  for (Stage stage : stages) {
     if (m_cancel_requested) break;
-    // Hosts that run another bundle switch by a rolling change, before new hosts are deployed:
-    // masters one at a time, agents in batches, each health-gated, rolled back on failure.
-    if (stage == Stage::Deploy && !request.retry_failed) {
-      const RollingPlan rolling = rolling_plan(*generated);
-      if (rolling.hosts_changing() > 0) {
-        RollingRunner rolling_runner(pool, m_seams.clock, events,
-                                     {runner_options.parallelism, runner_options.retry,
-                                      runner_options.agent_failure_budget});
-        m_current_rolling = &rolling_runner;
-        if (m_cancel_requested) rolling_runner.pause();
-        long long agents = 0;
-        for (const ClusterHost& host : m_cluster.hosts) agents += host.role != Role::Master;
-        const RollingStep step = rolling_step_program(files, settings);
-        RollingOutcome changed = co_await rolling_runner.run(rolling, agents, outcome.run_id, step);
-        m_current_rolling = nullptr;
-        for (StageFinished& wave : changed.waves) {
-          redact_stage_finished(wave, redactor);
-          outcome.stages.push_back(std::move(wave));
-        }
-        if (!changed.ok()) {
-          outcome.stopped = redactor.redact("rolling change: " + changed.summary);
-          outcome.ok = false;
-          break;
-        }
+    // Hosts that run another bundle switch by a rolling change, before new hosts are deployed.
+    if (stage == Stage::Upgrade || stage == Stage::Deploy) {
+      if (!co_await run_rolling(request.kind == RunKind::Rollback, context)) {
+        outcome.ok = false;
+        break;
       }
+      if (stage == Stage::Upgrade) continue;
     }
     bool skip_succeeded = request.skip_succeeded;
     if (stage == Stage::ClusterCheck) {

@@ -45,6 +45,9 @@ struct InstallerOptions {
   std::function<void(const std::string&)> warn;  // one-line warnings; default: none
 };
 
+// A run of stages, or a rolling change on its own (`dcinstall upgrade`, `dcinstall rollback`).
+enum class RunKind { Stages, Upgrade, Rollback };
+
 struct RunRequest {
   std::string command;        // recorded as the run's command, e.g. "deploy --retry-failed"
   std::vector<Stage> stages;  // in order; the run stops after the first stage that fails
@@ -56,6 +59,12 @@ struct RunRequest {
   // Preflight installs the distribution's missing prerequisites before its checks (install.sh
   // --install-prereqs). Unset: the config's install_prereqs.
   std::optional<bool> install_prereqs;
+  // Upgrade: every host that runs another bundle than this config's changes by a rolling change
+  // (health gate, then masters one at a time and agents in batches), then the cluster check.
+  // Rollback: the same rules, taking the last upgrade's hosts back to the bundle they kept.
+  // Both ignore `stages`. Stages: a deploy stage runs the upgrade's rolling change first (its
+  // hosts never change by a plain deploy), then installs the hosts that run nothing.
+  RunKind kind = RunKind::Stages;
 };
 
 // The command line a run is recorded as: `action` and its flags, e.g.
@@ -99,6 +108,9 @@ class Installer {
   // genconf failure. The plan points into the installer's config: it is valid until the next
   // plan(), run() or reload_config().
   Result<StagePlan> plan(Stage stage, bool retry_failed, bool skip_succeeded = false);
+  // What `upgrade` (or, with `rollback`, `rollback`) would change now, in waves; nothing runs.
+  // Same errors and lifetime as plan().
+  Result<RollingPlan> rolling_plan(bool rollback);
 
   // Runs genconf, then the stages. Never throws; problems before any host is touched are in
   // RunOutcome::error. The host text of every event `sink` and the state store get, and of the
@@ -115,10 +127,15 @@ class Installer {
   Result<GenconfResult> generate() const;
   StagePlan plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
                        const GenconfResult& generated) const;
-  // The hosts whose recorded deploy succeeded at another bundle than this genconf's, in waves.
-  RollingPlan rolling_plan(const GenconfResult& generated) const;
+  struct RunContext;
+  // The inputs of an upgrade (targets: this genconf's bundles) or a rollback, from the state.
+  RollingInputs rolling_inputs(bool rollback, const GenconfResult& generated,
+                               const std::vector<HostBundle>& rows) const;
   transport::Task<RunOutcome> run_stages(const RunRequest& request, EventSink& sink,
                                          const Redactor& redactor);
+  // The health gate, then the waves. False when the change refused to start or stopped early
+  // (RunOutcome::stopped says why); the waves' stages are appended to the outcome.
+  transport::Task<bool> run_rolling(bool rollback, RunContext& context);
 
   transport::Executor m_executor;
   InstallerOptions m_options;

@@ -16,6 +16,7 @@ struct EventRedaction {
   void operator()(OutputChunk& chunk) const { text(chunk.data); }
   void operator()(HostStepFinished& finished) const { text(finished.error); }
   void operator()(HostFinished& finished) const { text(finished.error); }
+  void operator()(HostChanged& changed) const { text(changed.error); }
   void operator()(StageFinished& finished) const { redact_stage_finished(finished, redactor); }
 };
 

@@ -204,6 +204,17 @@ Task<Outcome<bool>> cluster_check(HostRun& run, const StageSettings& settings) {
   co_return co_await run_checked(run, "cluster health", check, "the cluster check failed");
 }
 
+// Before a rolling change: this host's health checks pass now (one attempt), and from a master
+// with gate_quorum, the quorum check of every master.
+Task<Outcome<bool>> health_gate(HostRun& run, const StageSettings& settings) {
+  const ExecRequest healthy{install_sh() + " --health", std::nullopt, std::nullopt, std::nullopt};
+  auto host = co_await run_checked(run, "gate health", healthy, "health checks failed");
+  if (!host || !*host || !settings.gate_quorum) co_return host;
+  const ExecRequest quorum{install_sh() + " --cluster-health", settings.quorum_hosts,
+                           std::nullopt, std::nullopt};
+  co_return co_await run_checked(run, "gate quorum", quorum, "the quorum check failed");
+}
+
 Task<Outcome<bool>> uninstall(HostRun& run, const StageFiles& files) {
   auto put = co_await put_files(run, files, false);
   if (!put || !*put) co_return put;
@@ -260,7 +271,7 @@ std::string step_command(UpgradeStep step) {
 
 Task<Outcome<RollingStepResult>> rolling_step(HostRun& run, const RollingHost& change,
                                               UpgradeStep step, const StageFiles& files,
-                                              const StageSettings& settings) {
+                                              const StageSettings& settings, bool switch_back) {
   const std::string name(upgrade_step_name(step));
   if (step == UpgradeStep::Health || step == UpgradeStep::RollbackHealth) {
     co_return co_await rolling_health(run, name, settings);
@@ -274,7 +285,9 @@ Task<Outcome<RollingStepResult>> rolling_step(HostRun& run, const RollingHost& c
     co_return RollingStepResult{at_target, at_target ? "" : "probe: runs another bundle"};
   }
   std::string command = step_command(step);
-  if (step == UpgradeStep::Switch) {
+  if (step == UpgradeStep::Switch && switch_back) {
+    command = step_command(UpgradeStep::Rollback);  // the host keeps the bundle it ran before
+  } else if (step == UpgradeStep::Switch) {
     auto put = co_await put_files(run, files, true);
     if (!put) co_return put.error();
     if (!*put) co_return RollingStepResult{false, name + ": " + run.failure()};
@@ -286,9 +299,11 @@ Task<Outcome<RollingStepResult>> rolling_step(HostRun& run, const RollingHost& c
 
 }  // namespace
 
-RollingStep rolling_step_program(const StageFiles& files, const StageSettings& settings) {
-  return [&files, &settings](HostRun& run, const RollingHost& change, UpgradeStep step) {
-    return rolling_step(run, change, step, files, settings);
+RollingStep rolling_step_program(const StageFiles& files, const StageSettings& settings,
+                                 bool switch_back) {
+  return [&files, &settings, switch_back](HostRun& run, const RollingHost& change,
+                                          UpgradeStep step) {
+    return rolling_step(run, change, step, files, settings, switch_back);
   };
 }
 
@@ -304,6 +319,8 @@ HostProgram stage_program(Stage stage, const StageFiles& files, const StageSetti
       return [&settings](HostRun& run) { return cluster_check(run, settings); };
     case Stage::Uninstall:
       return [&files](HostRun& run) { return uninstall(run, files); };
+    case Stage::Upgrade:
+      return [&settings](HostRun& run) { return health_gate(run, settings); };
   }
   return {};
 }

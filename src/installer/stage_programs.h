@@ -9,6 +9,9 @@
 //   postflight:    install.sh --health, polled until it passes or postflight_timeout_s
 //   cluster-check: install.sh --cluster-health on one master, fed every host that passed
 //   uninstall:     put files · install.sh --uninstall, then the pushed files are removed
+//   upgrade:       the health gate before a rolling change: install.sh --health once, and with
+//                  gate_quorum also --cluster-health fed quorum_hosts (the waves of the change
+//                  run rolling_step_program)
 //
 // "put files" uploads install.sh and the bundle to k_remote_dir only when the host does not
 // already hold them with the same SHA-256.
@@ -45,6 +48,7 @@ struct StageSettings {
   // "master <address>" lines a master's quorum check is fed after its switch.
   double upgrade_host_timeout_s = 600;
   std::string quorum_hosts;
+  bool gate_quorum = true;  // the health gate also runs the quorum check on each master
 };
 
 // Preconditions: `files` and `settings` outlive every run of the returned program.
@@ -56,7 +60,9 @@ HostProgram stage_program(Stage stage, const StageFiles& files, const StageSetti
 //   health, rollback-health: install.sh --health polled, then on a master --cluster-health fed
 //           quorum_hosts (back in the quorum), within upgrade_host_timeout_s
 //   rollback: install.sh --rollback     undrain: install.sh --undrain
-// Same preconditions. The switch installs the role's bundle of `files`: the change's target.
-RollingStep rolling_step_program(const StageFiles& files, const StageSettings& settings);
+// Same preconditions. The switch installs the role's bundle of `files` (the change's target);
+// with `switch_back` (dcinstall rollback) it is install.sh --rollback: the bundle the host kept.
+RollingStep rolling_step_program(const StageFiles& files, const StageSettings& settings,
+                                 bool switch_back = false);
 
 }  // namespace dci

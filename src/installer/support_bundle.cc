@@ -17,6 +17,7 @@
 #include "installer/installer.h"
 #include "installer/redactor.h"
 #include "installer/support_bundle_steps.h"
+#include "orchestrator/event_json.h"
 
 #ifndef DCINSTALL_VERSION
 #define DCINSTALL_VERSION "unknown"
@@ -45,7 +46,8 @@ nlohmann::json state_json(StateStore& state, const Redactor& redactor) {
                         {"started_ms", run->started_ms},
                         {"outcome", run->outcome}};
   }
-  for (const char* stage : {"preflight", "deploy", "postflight", "cluster-check", "uninstall"}) {
+  for (Stage each : k_all_stages) {
+    const std::string stage(stage_name(each));
     nlohmann::json& hosts = json["stages"][stage];
     hosts = nlohmann::json::array();
     for (const HostStageStatus& row : state.host_stages(stage)) {
@@ -57,6 +59,11 @@ nlohmann::json state_json(StateStore& state, const Redactor& redactor) {
                        {"run_id", row.run_id},
                        {"updated_ms", row.updated_ms}});
     }
+  }
+  json["host_bundles"] = nlohmann::json::array();
+  for (HostBundle row : state.host_bundles()) {
+    row.change_error = redactor.redact(std::move(row.change_error));
+    json["host_bundles"].push_back(host_bundle_json(row));
   }
   return json;
 }

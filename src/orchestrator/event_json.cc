@@ -63,6 +63,18 @@ struct ToJson {
             {"error", e.error},
             {"bundle_id", e.bundle_id}};
   }
+  nlohmann::json operator()(const HostChanged& e) const {
+    return {{"type", "host_changed"},
+            {"stage", e.stage},
+            {"host", e.host},
+            {"role", role_text(e.role)},
+            {"from_bundle", e.from_bundle},
+            {"to_bundle", e.to_bundle},
+            {"kind", e.rollback ? "rollback" : "upgrade"},
+            {"outcome", std::string(host_change_name(e.outcome))},
+            {"step", e.step},
+            {"error", e.error}};
+  }
   nlohmann::json operator()(const StageFinished& e) const {
     nlohmann::json failures = nlohmann::json::array();
     for (const auto& failure : e.failures) {
@@ -84,6 +96,49 @@ struct ToJson {
 
 nlohmann::json to_json(const Event& event) {
   return std::visit(ToJson{}, event);
+}
+
+nlohmann::json host_bundle_json(const HostBundle& row) {
+  return {{"host", row.host},
+          {"role", row.role},
+          {"running", row.running},
+          {"previous", row.previous},
+          {"change",
+           {{"run_id", row.change_run_id},
+            {"kind", row.change_kind},
+            {"from_bundle", row.change_from},
+            {"to_bundle", row.change_to},
+            {"outcome", row.change_outcome},
+            {"error", row.change_error},
+            {"step", row.change_step}}},
+          {"updated_ms", row.updated_ms}};
+}
+
+namespace {
+
+nlohmann::json change_json(const RollingHost& change) {
+  return {{"host", change.host->id()},
+          {"role", role_text(change.host->role)},
+          {"from_bundle", change.from_bundle},
+          {"to_bundle", change.to_bundle},
+          {"reason", change.reason}};
+}
+
+}  // namespace
+
+nlohmann::json rolling_plan_json(const RollingPlan& plan) {
+  nlohmann::json waves = nlohmann::json::array();
+  for (const RollingWave& wave : plan.waves) {
+    nlohmann::json hosts = nlohmann::json::array();
+    for (const RollingHost& change : wave.hosts) hosts.push_back(change_json(change));
+    waves.push_back({{"label", wave.label}, {"role", role_text(wave.role)}, {"hosts", hosts}});
+  }
+  nlohmann::json unchanged = nlohmann::json::array();
+  for (const RollingHost& host : plan.unchanged) unchanged.push_back(change_json(host));
+  return {{"kind", plan.rollback ? "rollback" : "upgrade"},
+          {"hosts_changing", plan.hosts_changing()},
+          {"waves", waves},
+          {"unchanged", unchanged}};
 }
 
 }  // namespace dci

@@ -5,9 +5,18 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "orchestrator/events.h"
+#include "orchestrator/rolling_plan.h"
 
 namespace dci {
 
 nlohmann::json to_json(const Event& event);
+
+// A host's HostBundle row (what it runs, its last rolling change), as `status --json`, the
+// support bundle and the API give it.
+nlohmann::json host_bundle_json(const HostBundle& row);
+
+// A rolling plan: {kind, hosts_changing, waves: [{label, role, hosts: [{host, role, from_bundle,
+// to_bundle, reason}]}], unchanged: [...]}, as `plan upgrade --json` and the API give it.
+nlohmann::json rolling_plan_json(const RollingPlan& plan);
 
 }  // namespace dci

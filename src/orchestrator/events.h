@@ -3,7 +3,8 @@
 // writer, the terminal printer, the HTTP event stream) consume them. The core never prints.
 //
 // Order per host: HostStepStarted, OutputChunk*, HostStepFinished for each step, then one
-// HostFinished. A stage is StageStarted ... StageFinished. Events are delivered on the event
+// HostFinished (a rolling change's hosts: HostChanged when the change begins and ends, before
+// HostFinished). A stage is StageStarted ... StageFinished. Events are delivered on the event
 // loop's thread, in order; sinks must not block.
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "config/cluster_config.h"
+#include "orchestrator/host_upgrade.h"
 #include "state/records.h"
 
 namespace dci {
@@ -61,6 +63,22 @@ struct HostFinished {
   std::string bundle_id;  // deploy: the bundle the host got or already runs
 };
 
+// A host's rolling change began, is about to run a step (outcome Pending: "changing", `step`
+// the step), or ended, as the HostUpgrade machine left it. Emitted by the RollingRunner, before
+// the host's HostFinished; the state keeps the step in flight so a killed run's resume knows a
+// switch or rollback may have happened.
+struct HostChanged {
+  std::string stage;
+  std::string host;
+  Role role = Role::Agent;
+  std::string from_bundle;
+  std::string to_bundle;
+  UpgradeOutcome outcome = UpgradeOutcome::Pending;
+  std::string error;      // the step and check that failed, "" otherwise
+  bool rollback = false;  // a change of `dcinstall rollback` (else of an upgrade)
+  std::string step;       // while Pending: the step starting now ("" before the first)
+};
+
 struct StageCounts {
   int total = 0;
   int succeeded = 0;
@@ -86,7 +104,7 @@ struct StageFinished {
 };
 
 using Event = std::variant<StageStarted, HostStepStarted, OutputChunk, HostStepFinished,
-                           HostFinished, StageFinished>;
+                           HostFinished, HostChanged, StageFinished>;
 
 class EventSink {
  public:

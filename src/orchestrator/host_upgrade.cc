@@ -54,6 +54,10 @@ std::optional<UpgradeOutcome> upgrade_outcome_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view host_change_name(UpgradeOutcome outcome) {
+  return outcome == UpgradeOutcome::Pending ? "changing" : upgrade_outcome_name(outcome);
+}
+
 void HostUpgrade::fail(const std::string& error) {
   if (m_error.empty()) m_error = error.empty() ? "step failed" : error;
   m_failed = true;

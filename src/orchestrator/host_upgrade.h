@@ -29,6 +29,9 @@ enum class UpgradeOutcome { Pending, Upgraded, RolledBack, RollbackFailed, Faile
 // "pending", "upgraded", "rolled-back", "rollback-failed", "failed"
 std::string_view upgrade_outcome_name(UpgradeOutcome outcome);
 std::optional<UpgradeOutcome> upgrade_outcome_from_name(std::string_view name);
+// How events and the state name a host's change: "changing" while Pending (in flight), else
+// upgrade_outcome_name().
+std::string_view host_change_name(UpgradeOutcome outcome);
 
 // A step as the state recorded it: `finished` false means the run died during it.
 struct RecordedStep {

@@ -25,13 +25,19 @@ bool succeeded_at(const HostStageStatus* row, const std::string& bundle_id) {
 }
 
 PlannedHost plan_host(Stage stage, const ClusterHost& host, const PlanInputs& inputs,
-                      const HostStageStatus* recorded, const HostStageStatus* deployed) {
+                      const HostStageStatus* recorded) {
   PlannedHost planned{&host, true, "", ""};
   const auto bundle = inputs.bundle_ids.find(host.role);
   planned.bundle_id = bundle == inputs.bundle_ids.end() ? "" : bundle->second;
-  if (stage == Stage::Preflight && succeeded_at(deployed, planned.bundle_id)) {
+  const auto running = inputs.running.find(host.id());
+  if ((stage == Stage::Preflight || stage == Stage::Deploy) && running != inputs.running.end()) {
     planned.has_work = false;
-    planned.reason = "installed at " + planned.bundle_id.substr(0, 12);
+    if (running->second == planned.bundle_id) {
+      planned.reason = (stage == Stage::Deploy ? "already at " : "installed at ") +
+                       planned.bundle_id.substr(0, 12);
+    } else {
+      planned.reason = "runs " + running->second.substr(0, 12) + ": changed by `dcinstall upgrade`";
+    }
     return planned;
   }
   if (stage != Stage::Deploy && inputs.skip_succeeded &&
@@ -54,11 +60,8 @@ PlannedHost plan_host(Stage stage, const ClusterHost& host, const PlanInputs& in
     planned.reason = "last " + std::string(host_state_name(recorded->state));
     return planned;
   }
-  if (recorded->state == HostState::Succeeded && recorded->bundle_id == planned.bundle_id) {
-    planned.has_work = false;
-    planned.reason = "already at " + planned.bundle_id.substr(0, 12);
-  } else if (recorded->state == HostState::Succeeded) {
-    planned.reason = "bundle changed from " + recorded->bundle_id.substr(0, 12);
+  if (recorded->state == HostState::Succeeded) {
+    planned.reason = "uninstalled since";  // a deployed host runs a bundle (handled above)
   } else if (recorded->state == HostState::Interrupted) {
     planned.reason = "interrupted: check and redo";
   } else {
@@ -81,13 +84,14 @@ std::string_view stage_name(Stage stage) {
       return "cluster-check";
     case Stage::Uninstall:
       return "uninstall";
+    case Stage::Upgrade:
+      return "upgrade";
   }
   return "?";
 }
 
 std::optional<Stage> stage_from_name(std::string_view name) {
-  for (Stage stage : {Stage::Preflight, Stage::Deploy, Stage::Postflight, Stage::ClusterCheck,
-                      Stage::Uninstall}) {
+  for (Stage stage : k_all_stages) {
     if (stage_name(stage) == name) return stage;
   }
   return std::nullopt;
@@ -109,7 +113,6 @@ int StagePlan::hosts_without_work() const {
 
 StagePlan build_plan(Stage stage, const PlanInputs& inputs) {
   const RowsByHost recorded = by_host(inputs.recorded);
-  const RowsByHost deployed = by_host(inputs.deployed);
 
   StagePlan plan;
   plan.stage = stage;
@@ -127,12 +130,10 @@ StagePlan build_plan(Stage stage, const PlanInputs& inputs) {
     }
     const std::string id = host.id();
     const auto row = recorded.find(id);
-    const auto deploy_row = deployed.find(id);
     PlanPhase& phase =
         (stage == Stage::Deploy && host.role != Role::Master) ? plan.phases[1] : plan.phases[0];
-    phase.hosts.push_back(plan_host(stage, host, inputs,
-                                    row == recorded.end() ? nullptr : row->second,
-                                    deploy_row == deployed.end() ? nullptr : deploy_row->second));
+    phase.hosts.push_back(
+        plan_host(stage, host, inputs, row == recorded.end() ? nullptr : row->second));
   }
   return plan;
 }

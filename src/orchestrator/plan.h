@@ -15,9 +15,13 @@ namespace dci {
 
 // ClusterCheck runs after postflight, on one master: every master in one quorum, every agent
 // registered with its role.
-enum class Stage { Preflight, Deploy, Postflight, ClusterCheck, Uninstall };
-// "preflight", "deploy", "postflight", "cluster-check", "uninstall"
+// Upgrade: a rolling change (its health gate and waves); the others are install's stages.
+enum class Stage { Preflight, Deploy, Postflight, ClusterCheck, Uninstall, Upgrade };
+// "preflight", "deploy", "postflight", "cluster-check", "uninstall", "upgrade"
 std::string_view stage_name(Stage stage);
+// Every stage, in the order the status and the GUI show them.
+inline constexpr Stage k_all_stages[] = {Stage::Preflight, Stage::Deploy,    Stage::Postflight,
+                                         Stage::ClusterCheck, Stage::Upgrade, Stage::Uninstall};
 std::optional<Stage> stage_from_name(std::string_view name);
 
 struct PlannedHost {
@@ -50,15 +54,16 @@ struct PlanInputs {
   std::map<Role, std::string> bundle_ids;  // from genconf
   std::vector<HostStageStatus> recorded;   // the state store's rows for this stage
   bool retry_failed_only = false;          // --retry-failed: only hosts that failed
-  std::vector<HostStageStatus> deployed;   // preflight: the deploy rows
+  std::map<std::string, std::string> running;  // host id -> the bundle it runs (HostBundle)
   bool skip_succeeded = false;             // postflight, cluster-check: skip what passed at the
                                            // current bundle (a re-run of `install`)
 };
 
 // Every planned host carries its role's bundle id. Deploy: masters phase, then agents phase
-// (agents and public agents together); a host whose recorded deploy succeeded with the same
-// bundle id has no work. Preflight: a host already deployed at its bundle has no work (its checks
-// are for hosts about to be installed). Postflight and cluster-check with skip_succeeded: a host
+// (agents and public agents together); a host that runs a bundle (`running`) has no work: at its
+// bundle nothing is to do, at another one it changes by a rolling change (Stage::Upgrade), never
+// by a plain deploy. Preflight: a host that runs a bundle has no work (its checks are for hosts
+// about to be installed). Postflight and cluster-check with skip_succeeded: a host
 // whose row succeeded at the same bundle id has no work.
 // Preflight, postflight and uninstall: one phase of every host, except that --retry-failed
 // keeps only hosts whose recorded state is failed, cancelled or interrupted.

@@ -73,13 +73,13 @@ std::string RollingEngine::summary() const {
               std::string(upgrade_outcome_name(failure.outcome)) + " (" + failure.error + ")";
       break;
     }
-    text += "; the other masters were not touched. Fix it, then run `dcinstall deploy` again";
+    text += "; the other masters were not touched. Fix it, then run `dcinstall upgrade` again";
   } else if (now == RollingStatus::BudgetSpent) {
     text += "; stopped: " + std::to_string(m_agents_failed) +
             " agents failed, the failure budget is " + std::to_string(m_agents_allowed) +
-            ". Run `dcinstall deploy` again to resume";
+            ". Run `dcinstall upgrade` again to resume";
   } else if (now == RollingStatus::Paused) {
-    text += "; paused. Run `dcinstall deploy` again to resume";
+    text += "; paused. Run `dcinstall upgrade` again to resume";
   } else if (!m_failures.empty()) {
     text += "; " + std::to_string(m_failures.size()) + " agents failed (within the budget of " +
             std::to_string(m_agents_allowed) + ")";

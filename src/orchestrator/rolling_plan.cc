@@ -72,6 +72,9 @@ RollingPlan build_rolling_plan(const RollingInputs& inputs) {
       if (change.to_bundle.empty()) {
         change.reason = "no target bundle";
         plan.unchanged.push_back(std::move(change));
+      } else if (inputs.installed_only && change.from_bundle.empty() && !in_flight) {
+        change.reason = "runs nothing yet: deploy installs it";
+        plan.unchanged.push_back(std::move(change));
       } else if (!in_flight && change.from_bundle == change.to_bundle) {
         change.reason = "already at " + short_id(change.to_bundle);
         plan.unchanged.push_back(std::move(change));

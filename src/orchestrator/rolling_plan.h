@@ -31,6 +31,7 @@ struct RollingWave {
 };
 
 struct RollingPlan {
+  bool rollback = false;  // `dcinstall rollback`: each host goes back to the bundle it kept
   std::vector<RollingWave> waves;
   std::vector<RollingHost> unchanged;  // hosts already at their target (or without one)
 
@@ -45,6 +46,7 @@ struct RollingInputs {
   std::map<Role, std::string> change_reasons;          // per role: which parameter or version
   std::set<std::string> in_flight;                     // host ids a killed run left mid-change:
                                                        // always planned, to be checked
+  bool installed_only = false;  // hosts with no running bundle are unchanged (deploy's)
 };
 
 // Hosts keep config order inside a role. A host with no target, or whose running bundle is its

@@ -22,7 +22,7 @@ transport::Task<RollingOutcome> RollingRunner::run(
 
   while (const RollingWave* wave = engine.next_wave()) {
     StagePlan wave_plan;
-    wave_plan.stage = Stage::Deploy;
+    wave_plan.stage = Stage::Upgrade;
     wave_plan.label = wave->label;
     PlanPhase phase{wave->label, {}};
     std::map<std::string, const RollingHost*> changes;
@@ -40,10 +40,17 @@ transport::Task<RollingOutcome> RollingRunner::run(
       if (const auto it = recorded.find(id); it != recorded.end()) machine.replay(it->second);
       HostChangeResult& result = results[id];
       result = {&change, UpgradeOutcome::Pending, ""};
+      const std::string stage(stage_name(Stage::Upgrade));
+      HostChanged changed{stage,        id, change.host->role, change.from_bundle,
+                          change.to_bundle, UpgradeOutcome::Pending, "", plan.rollback, ""};
+      m_events.on_event(changed);
       while (!machine.done()) {
         const UpgradeStep current = machine.current();
+        changed.step = std::string(upgrade_step_name(current));
+        m_events.on_event(changed);
         auto stepped = co_await step(run, change, current);
         if (!stepped) {
+          // Where the machine stopped is unknown to the host: it stays in flight (changing).
           result.error = std::string(upgrade_step_name(current)) + ": " + stepped.error().message;
           co_return stepped.error();
         }
@@ -51,6 +58,10 @@ transport::Task<RollingOutcome> RollingRunner::run(
       }
       result.outcome = machine.outcome();
       result.error = machine.error();
+      changed.outcome = machine.outcome();
+      changed.error = machine.error();
+      changed.step.clear();
+      m_events.on_event(changed);
       if (machine.outcome() == UpgradeOutcome::Upgraded) co_return true;
       run.fail(std::string(upgrade_outcome_name(machine.outcome())) +
                (machine.error().empty() ? "" : ": " + machine.error()));

@@ -1,8 +1,9 @@
 #pragma once
 // Runs a RollingPlan on hosts: wave after wave as the RollingEngine decides, the hosts of a wave
 // in parallel through a StageRunner (so every step becomes events and state rows like any
-// stage's: the rows are the deploy stage's, and each wave is a phase named by its label), each
-// host through its HostUpgrade state machine. What a step does on a host is the caller's
+// stage's: the rows are the upgrade stage's, and each wave is a phase named by its label), each
+// host through its HostUpgrade state machine, with a HostChanged event when its change begins
+// and when it ends (the state records what the host runs from them). What a step does on a host is the caller's
 // (RollingStep: the installer runs install.sh modes).
 //
 // Resume: `recorded` holds, per host id, the upgrade steps a killed run recorded; that host's

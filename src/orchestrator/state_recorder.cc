@@ -9,6 +9,56 @@ std::string step_key(const std::string& host, const std::string& step) {
 
 }  // namespace
 
+StateRecorder::StateRecorder(StateStore& store, const WallClock& wall_clock,
+                             const transport::Clock& clock)
+    : m_store(store), m_wall_clock(wall_clock), m_clock(clock), m_last_flush(clock.now()) {
+  for (HostBundle& bundle : m_store.host_bundles()) {
+    std::string host = bundle.host;
+    m_bundles.emplace(std::move(host), std::move(bundle));
+  }
+}
+
+void StateRecorder::record_deployed(const HostFinished& host) {
+  HostBundle& row = m_bundles[host.host];
+  row.host = host.host;
+  row.role = std::string(role_name(host.role));
+  if (!row.running.empty() && row.running != host.bundle_id) row.previous = row.running;
+  row.running = host.bundle_id;
+  row.updated_ms = m_wall_clock.now_ms();
+  m_store.set_host_bundle(row);
+}
+
+void StateRecorder::record_change(const HostChanged& change) {
+  HostBundle& row = m_bundles[change.host];
+  row.host = change.host;
+  row.role = std::string(role_name(change.role));
+  row.change_run_id = m_run_id;
+  row.change_kind = change.rollback ? "rollback" : "upgrade";
+  row.change_from = change.from_bundle;
+  row.change_to = change.to_bundle;
+  row.change_outcome = std::string(host_change_name(change.outcome));
+  row.change_error = change.error;
+  row.change_step = change.step;
+  switch (change.outcome) {
+    case UpgradeOutcome::Upgraded:
+      row.running = change.to_bundle;
+      row.previous = change.from_bundle;
+      break;
+    case UpgradeOutcome::RolledBack:
+      row.running = change.from_bundle;
+      row.previous = change.to_bundle;
+      break;
+    case UpgradeOutcome::RollbackFailed:
+      row.running.clear();  // unknown: the next change probes the host first
+      break;
+    case UpgradeOutcome::Failed:   // not switched: it runs what it ran
+    case UpgradeOutcome::Pending:  // in flight: what it runs is known at the end
+      break;
+  }
+  row.updated_ms = m_wall_clock.now_ms();
+  m_store.set_host_bundle(row);
+}
+
 void StateRecorder::on_event(const Event& event) {
   if (const auto* started = std::get_if<StageStarted>(&event)) {
     m_run_id = started->run_id;
@@ -52,10 +102,15 @@ void StateRecorder::on_event(const Event& event) {
         m_store.set_host_stage(
             {host->host, role, stage, HostState::Pending, "", "uninstalled", m_run_id, m_wall_clock.now_ms()});
       }
+      m_bundles.erase(host->host);
+      m_store.clear_host_bundle(host->host);
     } else if (host->stage == "deploy" && host->state == HostState::Succeeded) {
       // Installed again: an earlier uninstall of this host no longer describes it.
       m_store.clear_host_stage(host->host, "uninstall");
+      record_deployed(*host);
     }
+  } else if (const auto* change = std::get_if<HostChanged>(&event)) {
+    record_change(*change);
   } else if (std::holds_alternative<StageFinished>(event)) {
     (void)flush();  // kept in m_failure
     return;

@@ -6,6 +6,10 @@
 // installer loses at most that much (those hosts are redone; install.sh is idempotent). Skipped
 // hosts are not written, so "already at bundle X" never overwrites the row that says so. A host
 // uninstalled becomes pending in every other stage.
+// What each host runs (HostBundle): a successful deploy sets it (the bundle it ran before
+// becomes the previous one), a rolling change's HostChanged events move it (upgraded: to the
+// new bundle; rolled back or failed: the old one; rollback failed: unknown, to be probed), a
+// successful uninstall forgets it.
 // A flush that fails is kept (failure()); the owner fails the run with it (a full disk or a
 // locked state.db must not report success).
 // Stamps come from `wall_clock`, the flush pacing from `clock` (both injected).
@@ -28,8 +32,8 @@ namespace dci {
 
 class StateRecorder final : public EventSink {
  public:
-  StateRecorder(StateStore& store, const WallClock& wall_clock, const transport::Clock& clock)
-      : m_store(store), m_wall_clock(wall_clock), m_clock(clock), m_last_flush(clock.now()) {}
+  // Reads the store's HostBundle rows once (it keeps them up to date from the events).
+  StateRecorder(StateStore& store, const WallClock& wall_clock, const transport::Clock& clock);
 
   void on_event(const Event& event) override;
 
@@ -55,6 +59,9 @@ class StateRecorder final : public EventSink {
     CappedOutput output;
   };
   std::map<std::string, OpenStep> m_open_steps;  // by host + "\n" + step
+  std::map<std::string, HostBundle> m_bundles;   // by host, as the store has them
+  void record_deployed(const HostFinished& host);
+  void record_change(const HostChanged& change);
   transport::TimePoint m_last_flush;
   std::optional<Error> m_failure;
 };

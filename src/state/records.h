@@ -33,6 +33,29 @@ struct HostStageStatus {
   int64_t updated_ms = 0;
 };
 
+// What one host runs (recorded once a deploy or a rolling change ends), and its last rolling
+// change. A host without a row has nothing installed by dcinstall: it is deploy's to install.
+struct HostBundle {
+  std::string host;  // ClusterHost::id()
+  std::string role;
+  std::string running;   // the bundle it runs; "" when unknown (a rollback failed)
+  std::string previous;  // the bundle install.sh keeps for --rollback ("" when none)
+  // Its last rolling change: from which bundle to which, in which run, and how it ended:
+  // "changing" while in flight (a killed run leaves it so), else an UpgradeOutcome name
+  // ("upgraded", "rolled-back", "rollback-failed", "failed"); "" when it never changed.
+  int64_t change_run_id = 0;
+  std::string change_kind;  // "upgrade" or "rollback" (`dcinstall rollback`)
+  std::string change_from;
+  std::string change_to;
+  std::string change_outcome;
+  std::string change_error;
+  std::string change_step;  // while "changing": the step that was starting (upgrade_step_name)
+  int64_t updated_ms = 0;
+
+  // The change did not end: the host must be checked before anything else touches it.
+  bool in_flight() const { return change_outcome == "changing" || running.empty(); }
+};
+
 struct StepRecord {
   int64_t run_id = 0;
   std::string host;

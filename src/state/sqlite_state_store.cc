@@ -48,6 +48,27 @@ const char* const k_migrations[] = {
       );
       CREATE INDEX steps_by_host_stage ON steps (host, stage, run_id);
     )sql",
+    // 2: what each host runs and its last rolling change; hosts deployed before are known to
+    // run the bundle of their successful deploy.
+    R"sql(
+      CREATE TABLE host_bundles (
+        host TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        running TEXT NOT NULL,
+        previous TEXT NOT NULL DEFAULT '',
+        change_run_id INTEGER NOT NULL DEFAULT 0,
+        change_kind TEXT NOT NULL DEFAULT '',
+        change_from TEXT NOT NULL DEFAULT '',
+        change_to TEXT NOT NULL DEFAULT '',
+        change_outcome TEXT NOT NULL DEFAULT '',
+        change_error TEXT NOT NULL DEFAULT '',
+        change_step TEXT NOT NULL DEFAULT '',
+        updated_ms INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO host_bundles (host, role, running, updated_ms)
+        SELECT host, role, bundle_id, updated_ms FROM host_stages
+        WHERE stage = 'deploy' AND state = 'succeeded';
+    )sql",
 };
 constexpr int k_migration_count = sizeof(k_migrations) / sizeof(k_migrations[0]);
 static_assert(k_migration_count == SqliteStateStore::k_schema_version);
@@ -126,7 +147,7 @@ Status SqliteStateStore::finish_run(int64_t run_id, const std::string& outcome) 
 
 void SqliteStateStore::set_host_stage(const HostStageStatus& status) {
   m_pending_hosts.push_back({status, false});
-  if (m_pending_hosts.size() + m_pending_steps.size() >= k_auto_flush_records) flush();
+  if (pending_records() >= k_auto_flush_records) flush();
 }
 
 void SqliteStateStore::clear_host_stage(const std::string& host, const std::string& stage) {
@@ -134,16 +155,28 @@ void SqliteStateStore::clear_host_stage(const std::string& host, const std::stri
   key.host = host;
   key.stage = stage;
   m_pending_hosts.push_back({std::move(key), true});
-  if (m_pending_hosts.size() + m_pending_steps.size() >= k_auto_flush_records) flush();
+  if (pending_records() >= k_auto_flush_records) flush();
+}
+
+void SqliteStateStore::set_host_bundle(const HostBundle& bundle) {
+  m_pending_bundles.push_back({bundle, false});
+  if (pending_records() >= k_auto_flush_records) flush();
+}
+
+void SqliteStateStore::clear_host_bundle(const std::string& host) {
+  HostBundle key;
+  key.host = host;
+  m_pending_bundles.push_back({std::move(key), true});
+  if (pending_records() >= k_auto_flush_records) flush();
 }
 
 void SqliteStateStore::add_step(StepRecord step) {
   m_pending_steps.push_back(std::move(step));
-  if (m_pending_hosts.size() + m_pending_steps.size() >= k_auto_flush_records) flush();
+  if (pending_records() >= k_auto_flush_records) flush();
 }
 
 Status SqliteStateStore::flush() {
-  if (m_pending_hosts.empty() && m_pending_steps.empty()) return Ok{};
+  if (pending_records() == 0) return Ok{};
   if (auto status = m_db.execute("BEGIN IMMEDIATE;"); !status) return status;
   auto fail = [this](Error error) -> Status {
     m_db.execute("ROLLBACK;");
@@ -183,9 +216,31 @@ Status SqliteStateStore::flush() {
     insert->bind(11, int64_t{step.output_truncated ? 1 : 0});
     if (auto status = insert->run(); !status) return fail(status.error());
   }
+  auto put_bundle = SqliteStatement::prepare(
+      m_db,
+      "INSERT OR REPLACE INTO host_bundles (host, role, running, previous, change_run_id, "
+      "change_kind, change_from, change_to, change_outcome, change_error, change_step, "
+      "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!put_bundle) return fail(put_bundle.error());
+  auto remove_bundle = SqliteStatement::prepare(m_db, "DELETE FROM host_bundles WHERE host = ?");
+  if (!remove_bundle) return fail(remove_bundle.error());
+  for (const auto& [row, clear] : m_pending_bundles) {
+    if (clear) {
+      if (auto status = remove_bundle->bind(1, row.host).run(); !status) {
+        return fail(status.error());
+      }
+      continue;
+    }
+    put_bundle->bind(1, row.host).bind(2, row.role).bind(3, row.running).bind(4, row.previous);
+    put_bundle->bind(5, row.change_run_id).bind(6, row.change_kind).bind(7, row.change_from);
+    put_bundle->bind(8, row.change_to).bind(9, row.change_outcome).bind(10, row.change_error);
+    put_bundle->bind(11, row.change_step).bind(12, row.updated_ms ? row.updated_ms : now_ms());
+    if (auto status = put_bundle->run(); !status) return fail(status.error());
+  }
   if (auto status = m_db.execute("COMMIT;"); !status) return fail(status.error());
   m_pending_hosts.clear();
   m_pending_steps.clear();
+  m_pending_bundles.clear();
   return Ok{};
 }
 
@@ -212,6 +267,23 @@ std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& st
                    host_state_from_name(query->column_text(2)).value_or(HostState::Pending),
                    query->column_text(3), query->column_text(4), query->column_int(5),
                    query->column_int(6)});
+  }
+  return out;
+}
+
+std::vector<HostBundle> SqliteStateStore::host_bundles() const {
+  std::vector<HostBundle> out;
+  auto query = SqliteStatement::prepare(
+      m_db,
+      "SELECT host, role, running, previous, change_run_id, change_kind, change_from, "
+      "change_to, change_outcome, change_error, change_step, updated_ms FROM host_bundles "
+      "ORDER BY host");
+  if (!query) return out;
+  while (query->step()) {
+    out.push_back({query->column_text(0), query->column_text(1), query->column_text(2),
+                   query->column_text(3), query->column_int(4), query->column_text(5),
+                   query->column_text(6), query->column_text(7), query->column_text(8),
+                   query->column_text(9), query->column_text(10), query->column_int(11)});
   }
   return out;
 }

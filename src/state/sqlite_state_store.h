@@ -12,7 +12,7 @@ namespace dci {
 
 class SqliteStateStore final : public StateStore {
  public:
-  static constexpr int k_schema_version = 1;
+  static constexpr int k_schema_version = 2;
   // Buffered records beyond which add/set flush by themselves.
   static constexpr size_t k_auto_flush_records = 5000;
 
@@ -28,11 +28,14 @@ class SqliteStateStore final : public StateStore {
   Status finish_run(int64_t run_id, const std::string& outcome) override;
   void set_host_stage(const HostStageStatus& status) override;
   void clear_host_stage(const std::string& host, const std::string& stage) override;
+  void set_host_bundle(const HostBundle& bundle) override;
+  void clear_host_bundle(const std::string& host) override;
   void add_step(StepRecord step) override;
   Status flush() override;
 
   std::optional<RunInfo> last_run() const override;
   std::vector<HostStageStatus> host_stages(const std::string& stage) const override;
+  std::vector<HostBundle> host_bundles() const override;
   Status for_each_step(const StepFilter& filter, const StepVisitor& visit) const override;
   int64_t count_steps(const StepFilter& filter) const override;
   std::optional<int64_t> latest_step_run(const StepFilter& filter) const override;
@@ -49,6 +52,14 @@ class SqliteStateStore final : public StateStore {
     bool clear = false;  // delete the (host, stage) row instead of writing it
   };
   std::vector<PendingHostRow> m_pending_hosts;
+  struct PendingBundleRow {
+    HostBundle row;
+    bool clear = false;  // delete the host's row instead of writing it
+  };
+  std::vector<PendingBundleRow> m_pending_bundles;
+  size_t pending_records() const {
+    return m_pending_hosts.size() + m_pending_steps.size() + m_pending_bundles.size();
+  }
   std::vector<StepRecord> m_pending_steps;
 };
 

@@ -45,12 +45,17 @@ class StateStore {
   virtual void set_host_stage(const HostStageStatus& status) = 0;
   // Forgets `host`'s row for `stage` (buffered, in order with set_host_stage).
   virtual void clear_host_stage(const std::string& host, const std::string& stage) = 0;
+  // Writes `host`'s whole HostBundle row / forgets it (buffered, in order with the rest).
+  virtual void set_host_bundle(const HostBundle& bundle) = 0;
+  virtual void clear_host_bundle(const std::string& host) = 0;
   // Stores the step as given: its writer caps the output (CappedOutput, while it arrives).
   virtual void add_step(StepRecord step) = 0;
   virtual Status flush() = 0;
 
   virtual std::optional<RunInfo> last_run() const = 0;
   virtual std::vector<HostStageStatus> host_stages(const std::string& stage) const = 0;
+  // Every HostBundle row, by host.
+  virtual std::vector<HostBundle> host_bundles() const = 0;
   // Visits the steps of `filter` in row order, one row in memory at a time; `visit` returns
   // false to stop. The Error is the store's (a failed query).
   using StepVisitor = std::function<bool(const StepRecord& step)>;

@@ -1,6 +1,7 @@
 // The Installer on fake hosts and the fake clock, recording into a real SQLite file: install,
 // a re-run that touches no host, resume after a killed run, --retry-failed, the cluster check,
-// a prerequisite that times out, a state store whose flush fails, and 10,000 hosts.
+// a prerequisite that times out, a state store whose flush fails, 10,000 hosts, and rolling
+// changes: masters one at a time, the health gate, resume after a kill, rollback.
 
 #include "installer/installer.h"
 
@@ -157,9 +158,11 @@ TEST(InstallerTest, ADeployThatChangesRunningMastersSwitchesThemOneAtATime) {
   cluster.reset_commands();
   const RunOutcome changed = cluster.run(*installer, run_request("deploy", {Stage::Deploy}));
   ASSERT_TRUE(changed.ok) << changed.error;
-  // One wave per master, then the deploy stage (nothing left for it: the agents did not change).
-  ASSERT_EQ(changed.stages.size(), 4u);
-  for (int i = 0; i < 3; ++i) {
+  // The health gate of the 3 masters, one wave per master, then the deploy stage (nothing left
+  // for it: the agents did not change).
+  ASSERT_EQ(changed.stages.size(), 5u);
+  EXPECT_EQ(changed.stages[0].counts.at(Role::Master).total, 3) << "the health gate";
+  for (int i = 1; i <= 3; ++i) {
     EXPECT_EQ(changed.stages[i].counts.at(Role::Master).total, 1) << "wave " << i;
   }
   const std::set<std::string> masters = {FakeCluster::master(0), FakeCluster::master(1),
@@ -183,22 +186,134 @@ TEST(InstallerTest, AMasterWhoseNewBundleStaysUnhealthyIsRolledBackAndTheChangeH
   cluster.append_config("tiny_greeting: bonjour\n");
   ASSERT_TRUE(installer->reload_config().ok());
   cluster.reset_commands();
-  // The first master never becomes healthy (its rollback, like every command, succeeds).
-  cluster.rule("--health", failed_reply("FAILED sleeper: not running\n"), {FakeCluster::master(0)});
+  // The first master never becomes healthy after its switch (the polled health; the health
+  // gate's one check passes, and its rollback, like every command, succeeds).
+  cluster.rule("--health; do", failed_reply("FAILED sleeper: not running\n"),
+               {FakeCluster::master(0)});
+  const std::string old_bundle = cluster.active_bundle(FakeCluster::master(0));
   const RunOutcome changed = cluster.run(*installer, run_request("deploy", {Stage::Deploy}));
   EXPECT_FALSE(changed.ok);
   EXPECT_TRUE(changed.error.empty()) << changed.error;  // hosts failed: not a run that never began
   EXPECT_NE(changed.stopped.find("halted: master 10.0.0.1:22"), std::string::npos)
       << changed.stopped;
-  EXPECT_NE(changed.stopped.find("run `dcinstall deploy` again"), std::string::npos)
+  EXPECT_NE(changed.stopped.find("run `dcinstall upgrade` again"), std::string::npos)
       << changed.stopped;
   EXPECT_EQ(cluster.hosts_that_ran("--rollback"), std::set<std::string>{FakeCluster::master(0)});
   EXPECT_TRUE(cluster.hosts_that_ran("--drain").count(FakeCluster::master(0)));
   EXPECT_FALSE(cluster.hosts_that_ran("--drain").count(FakeCluster::master(1)));
-  ASSERT_EQ(changed.stages.size(), 1u);
-  ASSERT_EQ(changed.stages[0].failures.size(), 1u);
-  EXPECT_NE(changed.stages[0].failures[0].error.find("sleeper: not running"), std::string::npos)
-      << changed.stages[0].failures[0].error;
+  ASSERT_EQ(changed.stages.size(), 2u);  // the health gate, the first master's wave
+  ASSERT_EQ(changed.stages[1].failures.size(), 1u);
+  EXPECT_NE(changed.stages[1].failures[0].error.find("sleeper: not running"), std::string::npos)
+      << changed.stages[1].failures[0].error;
+  EXPECT_EQ(cluster.active_bundle(FakeCluster::master(0)), old_bundle);
+
+  // One rule: the master changes again only by a rolling change (masters one at a time), never
+  // by the plain deploy that follows it.
+  cluster.clear_rules();
+  cluster.reset_commands();
+  const RunOutcome again = cluster.run(*installer, run_request("deploy", {Stage::Deploy}));
+  ASSERT_TRUE(again.ok) << again.stopped;
+  ASSERT_EQ(again.stages.size(), 5u);  // the gate, 3 master waves, the deploy stage
+  const StageCounts& plain = again.stages[4].counts.at(Role::Master);
+  EXPECT_EQ(plain.skipped, plain.total) << "a master in the plain deploy";
+  // Its rollback's health failed too (the rule), so what it runs was unknown: probed first
+  // (not gated), then switched once.
+  EXPECT_EQ(again.stages[0].counts.at(Role::Master).total, 2) << "the gate skips it";
+  EXPECT_EQ(cluster.times_ran(FakeCluster::master(0), "--running-bundle"), 1u);
+  EXPECT_EQ(cluster.times_ran(FakeCluster::master(0), " --bundle "), 1u);
+  EXPECT_NE(cluster.active_bundle(FakeCluster::master(0)), old_bundle);
+}
+
+// The config change of these tests: a master-only parameter, so only the masters change.
+void change_the_masters(FakeCluster& cluster, Installer& installer) {
+  cluster.append_config("tiny_greeting: bonjour\n");
+  ASSERT_TRUE(installer.reload_config().ok());
+  cluster.reset_commands();
+}
+
+RunRequest rolling_request(RunKind kind) {
+  RunRequest request;
+  request.command = kind == RunKind::Rollback ? "rollback" : "upgrade";
+  request.kind = kind;
+  return request;
+}
+
+TEST(InstallerTest, AnUpgradeRefusesToStartWhenAMasterIsUnhealthyAndChangesNothing) {
+  FakeCluster cluster(3, 2);
+  auto installer = cluster.open();
+  ASSERT_TRUE(cluster.run(*installer, install_request()).ok);
+  change_the_masters(cluster, *installer);
+  const std::string before = cluster.active_bundle(FakeCluster::master(1));
+  cluster.rule("--health", failed_reply("FAILED etcd: not answering\n"), {FakeCluster::master(1)});
+  const RunOutcome refused = cluster.run(*installer, rolling_request(RunKind::Upgrade));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.stopped.find("upgrade refused"), std::string::npos) << refused.stopped;
+  EXPECT_NE(refused.stopped.find(FakeCluster::id(FakeCluster::master(1)) + ": etcd: not answering"),
+            std::string::npos)
+      << refused.stopped;
+  EXPECT_TRUE(cluster.hosts_that_ran("--drain").empty());
+  EXPECT_TRUE(cluster.hosts_that_ran(" --bundle ").empty());
+  EXPECT_EQ(cluster.active_bundle(FakeCluster::master(1)), before);
+  ASSERT_EQ(refused.stages.size(), 1u);  // the gate only: no wave, no cluster check
+  // Positive control: the same masters upgrade once healthy.
+  cluster.clear_rules();
+  const RunOutcome upgraded = cluster.run(*installer, rolling_request(RunKind::Upgrade));
+  ASSERT_TRUE(upgraded.ok) << upgraded.stopped;
+  EXPECT_EQ(cluster.hosts_that_ran("--drain").size(), 3u);
+}
+
+TEST(InstallerTest, AnUpgradeKilledMidSwitchResumesWithoutSwitchingThatMasterTwice) {
+  FakeCluster cluster(3, 2);
+  auto installer = cluster.open();
+  ASSERT_TRUE(cluster.run(*installer, install_request()).ok);
+  change_the_masters(cluster, *installer);
+  // The second master's switch hangs (it did switch); the run dies a while later.
+  const std::string second = FakeCluster::master(1);
+  cluster.kill_at("--address '" + second + "' master", 4 * StateRecorder::k_flush_interval);
+  cluster.run_until_killed(std::move(installer), rolling_request(RunKind::Upgrade));
+  const std::string target = cluster.active_bundle(FakeCluster::master(0));
+  EXPECT_EQ(cluster.active_bundle(second), target);
+  EXPECT_NE(cluster.active_bundle(FakeCluster::master(2)), target);
+
+  cluster.reset_commands();
+  installer = cluster.open();
+  const RunOutcome resumed = cluster.run(*installer, rolling_request(RunKind::Upgrade));
+  ASSERT_TRUE(resumed.ok) << resumed.stopped;
+  EXPECT_EQ(cluster.times_ran(second, " --bundle "), 0u) << "switched twice";
+  EXPECT_EQ(cluster.times_ran(second, "--running-bundle"), 1u);  // probed instead
+  EXPECT_EQ(cluster.times_ran(FakeCluster::master(0), "--drain"), 0u);  // done before the kill
+  EXPECT_EQ(cluster.times_ran(FakeCluster::master(2), " --bundle "), 1u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(cluster.active_bundle(FakeCluster::master(i)), target);
+}
+
+TEST(InstallerTest, RollbackTakesTheLastUpgradesHostsBackOneMasterAtATime) {
+  FakeCluster cluster(3, 2);
+  auto installer = cluster.open();
+  ASSERT_TRUE(cluster.run(*installer, install_request()).ok);
+  const std::string installed = cluster.active_bundle(FakeCluster::master(0));
+  change_the_masters(cluster, *installer);
+  ASSERT_TRUE(cluster.run(*installer, rolling_request(RunKind::Upgrade)).ok);
+  auto plan = installer->rolling_plan(true);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->hosts_changing(), 3);
+  for (const RollingWave& wave : plan->waves) {
+    ASSERT_EQ(wave.hosts.size(), 1u);
+    EXPECT_EQ(wave.hosts[0].to_bundle, installed);
+  }
+
+  cluster.reset_commands();
+  const RunOutcome back = cluster.run(*installer, rolling_request(RunKind::Rollback));
+  ASSERT_TRUE(back.ok) << back.stopped;
+  for (int i = 0; i < 3; ++i) {
+    const std::string master = FakeCluster::master(i);
+    EXPECT_EQ(cluster.times_ran(master, "--rollback"), 1u) << master;
+    EXPECT_EQ(cluster.times_ran(master, " --bundle "), 0u) << master;  // nothing pushed
+    EXPECT_EQ(cluster.active_bundle(master), installed) << master;
+  }
+  EXPECT_EQ(cluster.times_ran(FakeCluster::agent(0), ""), 0u);  // not in the upgrade
+  // Done: nothing left to roll back; the config's bundles are an upgrade away again.
+  EXPECT_EQ(installer->rolling_plan(true)->hosts_changing(), 0);
+  EXPECT_EQ(installer->rolling_plan(false)->hosts_changing(), 3);
 }
 
 TEST(InstallerTest, InstallsTenThousandHosts) {

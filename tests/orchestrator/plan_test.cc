@@ -39,7 +39,7 @@ TEST(PlanTest, DeployPutsMastersFirstAndAgentsTogether) {
   EXPECT_EQ(plan.phases[0].hosts[0].reason, "new host");
 }
 
-TEST(PlanTest, HostsAlreadyAtTheBundleHaveNoWorkAndChangedOnesDo) {
+TEST(PlanTest, HostsThatRunABundleAreNotDeployedAgainAndNewOrFailedOnesAre) {
   const ClusterConfig config = cluster();
   PlanInputs inputs{&config, {{Role::Master, "m2"}, {Role::Agent, "a1"}, {Role::PublicAgent, "p1"}},
                     {},      false,
@@ -48,14 +48,17 @@ TEST(PlanTest, HostsAlreadyAtTheBundleHaveNoWorkAndChangedOnesDo) {
                      row("10.0.1.1:22", HostState::Succeeded, "a1"),
                      row("10.0.1.2:22", HostState::Interrupted, "a1"),
                      row("10.0.2.1:22", HostState::Failed, "p1")};
+  inputs.running = {{"10.0.0.1:22", "m1"}, {"10.0.1.1:22", "a1"}};
   const StagePlan plan = build_plan(Stage::Deploy, inputs);
-  EXPECT_TRUE(plan.phases[0].hosts[0].has_work);
-  EXPECT_EQ(plan.phases[0].hosts[0].reason, "bundle changed from m1");
+  // Another bundle: a rolling change's (dcinstall upgrade), never a plain deploy's.
+  EXPECT_FALSE(plan.phases[0].hosts[0].has_work);
+  EXPECT_EQ(plan.phases[0].hosts[0].reason, "runs m1: changed by `dcinstall upgrade`");
   EXPECT_FALSE(plan.phases[1].hosts[0].has_work);
   EXPECT_EQ(plan.phases[1].hosts[0].reason, "already at a1");
+  EXPECT_TRUE(plan.phases[1].hosts[1].has_work);
   EXPECT_EQ(plan.phases[1].hosts[1].reason, "interrupted: check and redo");
   EXPECT_EQ(plan.phases[1].hosts[2].reason, "last failed");
-  EXPECT_EQ(plan.hosts_without_work(), 1);
+  EXPECT_EQ(plan.hosts_without_work(), 2);
 }
 
 TEST(PlanTest, RetryFailedKeepsOnlyFailedCancelledOrInterruptedHosts) {
@@ -71,18 +74,17 @@ TEST(PlanTest, RetryFailedKeepsOnlyFailedCancelledOrInterruptedHosts) {
   EXPECT_EQ(plan.phases[0].hosts[5].reason, "not retried: never ran");
 }
 
-TEST(PlanTest, PreflightSkipsHostsAlreadyInstalledAtTheirBundle) {
+TEST(PlanTest, PreflightSkipsHostsThatRunABundle) {
   const ClusterConfig config = cluster();
   PlanInputs inputs{&config, {{Role::Master, "m1"}, {Role::Agent, "a1"}}, {}, false, {}, false};
-  inputs.deployed = {row("10.0.0.1:22", HostState::Succeeded, "m1"),
-                     row("10.0.0.2:22", HostState::Succeeded, "m0"),
-                     row("10.0.1.1:22", HostState::Failed, "a1")};
+  inputs.running = {{"10.0.0.1:22", "m1"}, {"10.0.0.2:22", "m0"}};  // 10.0.1.1's deploy failed
   const StagePlan plan = build_plan(Stage::Preflight, inputs);
   EXPECT_FALSE(plan.phases[0].hosts[0].has_work);
   EXPECT_EQ(plan.phases[0].hosts[0].reason, "installed at m1");
-  EXPECT_TRUE(plan.phases[0].hosts[1].has_work);  // another bundle: checked again
-  EXPECT_TRUE(plan.phases[0].hosts[3].has_work);  // its deploy failed
-  EXPECT_EQ(plan.hosts_with_work(), 5);
+  // Another bundle: its ports are its own services'; the upgrade's health gate checks it.
+  EXPECT_FALSE(plan.phases[0].hosts[1].has_work);
+  EXPECT_TRUE(plan.phases[0].hosts[3].has_work);
+  EXPECT_EQ(plan.hosts_with_work(), 4);
 }
 
 TEST(PlanTest, SkipSucceededSkipsPostflightRowsThatPassedAtTheCurrentBundle) {

@@ -136,7 +136,7 @@ TEST(RollingRunnerTest, MastersOneByOneThenAgentBatchesEachHostThroughItsSteps) 
   EXPECT_EQ(harness.log.steps_of("10.0.0.2:22"),
             (std::vector<std::string>{"drain", "switch", "health", "undrain"}));
   ASSERT_EQ(outcome.waves.size(), 5u);
-  EXPECT_EQ(outcome.waves[0].stage, "deploy");
+  EXPECT_EQ(outcome.waves[0].stage, "upgrade");
 }
 
 TEST(RollingRunnerTest, AMasterThatStaysUnhealthyIsRolledBackAndHaltsTheChange) {

@@ -140,6 +140,7 @@ TEST(StageRunnerTest, HostsWithoutWorkAreSkippedWithTheirReason) {
   const ClusterConfig config = synthetic_cluster(1, 2);
   PlanInputs inputs{&config, {{Role::Master, "m"}, {Role::Agent, "a"}}, {}, false, {}, false};
   inputs.recorded = {{"10.1.0.1:22", "agent", "deploy", HostState::Succeeded, "a", "", 1, 1}};
+  inputs.running = {{"10.1.0.1:22", "a"}};
   const StagePlan plan = build_plan(Stage::Deploy, inputs);
   StageRunner runner(harness.transport, harness.clock, harness.sink, harness.options);
   HostProgram program = [](HostRun&) -> tr::Task<tr::Outcome<bool>> { co_return true; };

@@ -76,5 +76,49 @@ TEST(StateRecorderTest, UninstallResetsTheInstallRowsAndADeployForgetsTheUninsta
   EXPECT_EQ(uninstalled[0].host, b);
 }
 
+TEST(StateRecorderTest, KeepsWhatEachHostRunsThroughDeploysChangesAndUninstall) {
+  TempDir dir("recorder-bundles");
+  auto store = SqliteStateStore::open((dir.path() / "state.db").string());
+  ASSERT_TRUE(store);
+  const std::string a = "10.0.0.1:22", b = "10.0.0.2:22", c = "10.0.0.3:22";
+  const int64_t deploy = *store->begin_run("deploy");
+  {
+    StateRecorder recorder(*store, k_wall, k_clock);
+    recorder.on_event(StageStarted{"deploy", deploy, {{Role::Master, 3}}, ""});
+    for (const std::string& host : {a, b, c}) {
+      recorder.on_event(HostFinished{"deploy", host, Role::Master, HostState::Succeeded, "", "b1"});
+    }
+    ASSERT_TRUE(recorder.flush());
+  }
+  const int64_t upgrade = *store->begin_run("upgrade");
+  StateRecorder recorder(*store, k_wall, k_clock);  // reads what the first one wrote
+  recorder.on_event(StageStarted{"upgrade", upgrade, {{Role::Master, 1}}, "master 1/3"});
+  auto change = [&](const std::string& host, UpgradeOutcome outcome, std::string step = "") {
+    recorder.on_event(
+        HostChanged{"upgrade", host, Role::Master, "b1", "b2", outcome, "", false, step});
+  };
+  change(a, UpgradeOutcome::Upgraded);
+  change(b, UpgradeOutcome::RolledBack);
+  change(c, UpgradeOutcome::Pending, "switch");  // the run dies here
+  ASSERT_TRUE(recorder.flush());
+  std::map<std::string, HostBundle> rows;
+  for (HostBundle& row : store->host_bundles()) rows[row.host] = row;
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[a].running, "b2");
+  EXPECT_EQ(rows[a].previous, "b1");
+  EXPECT_EQ(rows[a].change_outcome, "upgraded");
+  EXPECT_EQ(rows[a].change_run_id, upgrade);
+  EXPECT_EQ(rows[b].running, "b1");
+  EXPECT_EQ(rows[b].previous, "b2");  // what install.sh kept for --rollback
+  EXPECT_EQ(rows[c].running, "b1");   // unknown until the change ends: in flight
+  EXPECT_TRUE(rows[c].in_flight());
+  EXPECT_EQ(rows[c].change_step, "switch");
+  EXPECT_FALSE(rows[a].in_flight());
+
+  recorder.on_event(HostFinished{"uninstall", a, Role::Master, HostState::Succeeded, "", ""});
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_EQ(store->host_bundles().size(), 2u);  // nothing runs on `a` any more
+}
+
 }  // namespace
 }  // namespace dci

@@ -53,6 +53,47 @@ TEST_F(SqliteStateStoreTest, RefusesAFileFromANewerDcinstall) {
   EXPECT_NE(store.error().message.find("schema version 99, newer"), std::string::npos);
 }
 
+TEST_F(SqliteStateStoreTest, AVersionOneFileGainsWhatItsDeployedHostsRun) {
+  {
+    SqliteStateStore store = open();
+    const int64_t run = *store.begin_run("deploy");
+    store.set_host_stage(host("10.0.0.1:22", HostState::Succeeded, run));
+    store.set_host_stage(host("10.0.0.2:22", HostState::Failed, run));
+    ASSERT_TRUE(store.flush());
+  }
+  {  // back to how version 1 left it: no host_bundles table
+    auto db = SqliteDatabase::open(m_path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->execute("DROP TABLE host_bundles; PRAGMA user_version = 1"));
+  }
+  SqliteStateStore store = open();
+  const auto rows = store.host_bundles();
+  ASSERT_EQ(rows.size(), 1u);  // the failed deploy runs nothing known
+  EXPECT_EQ(rows[0].host, "10.0.0.1:22");
+  EXPECT_EQ(rows[0].running, "bundle-1");
+  EXPECT_EQ(rows[0].change_outcome, "");
+}
+
+TEST_F(SqliteStateStoreTest, HostBundleRowsAreWrittenWholeAndCleared) {
+  SqliteStateStore store = open();
+  HostBundle row{"10.0.0.1:22", "master", "b2", "b1", 7, "upgrade", "b1", "b2",
+                 "rolled-back", "health: etcd down", "", 5};
+  store.set_host_bundle(row);
+  EXPECT_TRUE(store.host_bundles().empty());  // buffered until the flush
+  ASSERT_TRUE(store.flush());
+  auto rows = store.host_bundles();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].previous, "b1");
+  EXPECT_EQ(rows[0].change_run_id, 7);
+  EXPECT_EQ(rows[0].change_kind, "upgrade");
+  EXPECT_EQ(rows[0].change_outcome, "rolled-back");
+  EXPECT_EQ(rows[0].change_error, "health: etcd down");
+  EXPECT_EQ(rows[0].updated_ms, 5);
+  store.clear_host_bundle("10.0.0.1:22");
+  ASSERT_TRUE(store.flush());
+  EXPECT_TRUE(store.host_bundles().empty());
+}
+
 TEST_F(SqliteStateStoreTest, BufferedWritesLandOnFlushAndKeepTheLatestPerHostAndStage) {
   SqliteStateStore store = open();
   const int64_t run = *store.begin_run("deploy");

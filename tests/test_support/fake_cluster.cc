@@ -1,5 +1,6 @@
 #include "test_support/fake_cluster.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -180,12 +181,56 @@ void FakeCluster::script(const std::string& address) {
   m_transport.set_host(address, behavior);
 }
 
+std::string FakeCluster::active_bundle(const std::string& address) const {
+  const auto it = m_kept.find(address);
+  return it == m_kept.end() ? "" : it->second.active;
+}
+
+size_t FakeCluster::times_ran(const std::string& address, const std::string& contains) const {
+  const auto it = m_commands.find(address);
+  if (it == m_commands.end()) return 0;
+  return static_cast<size_t>(std::count_if(
+      it->second.begin(), it->second.end(),
+      [&](const std::string& command) { return command.find(contains) != std::string::npos; }));
+}
+
+void FakeCluster::keep_bundles(const std::string& address, const std::string& command,
+                               tr::FakeExecReply& reply) {
+  KeptBundles& kept = m_kept[address];
+  if (command.find(" --running-bundle") != std::string::npos) {
+    if (reply.stdout_text.empty() && reply.exit_status == 0 && !reply.error) {
+      reply.stdout_text = "active " + kept.active + "\nprevious " + kept.previous + "\n";
+    }
+    return;
+  }
+  if (reply.exit_status != 0 || reply.error) return;
+  if (command.find(" --rollback") != std::string::npos) {
+    std::swap(kept.active, kept.previous);
+    return;
+  }
+  // An install: "--bundle '<dir>/<role>--<id>.tar.zst' --address ... <role>", no other mode.
+  const size_t bundle = command.find(" --bundle '");
+  if (bundle == std::string::npos || command.find(" --preflight-only") != std::string::npos ||
+      command.find(" --install-prereqs") != std::string::npos) {
+    return;
+  }
+  const size_t path_end = command.find('\'', bundle + 11);
+  const std::string path = command.substr(bundle + 11, path_end - bundle - 11);
+  const size_t id_start = path.rfind("--") + 2;
+  const std::string id = path.substr(id_start, path.find('.', id_start) - id_start);
+  if (id != kept.active) {
+    kept.previous = kept.active;
+    kept.active = id;
+  }
+}
+
 tr::FakeExecReply FakeCluster::answer(const std::string& address, const std::string& command) {
   m_commands[address].push_back(command);
   if (!m_kill_at.empty() && command.find(m_kill_at) != std::string::npos) {
     m_killed = true;
     m_kill_time = m_clock.now() + m_kill_after;
     tr::FakeExecReply hang;
+    keep_bundles(address, command, hang);
     hang.hang = true;
     return hang;
   }
@@ -196,6 +241,7 @@ tr::FakeExecReply FakeCluster::answer(const std::string& address, const std::str
     if (!rule.hosts.empty() && !rule.hosts.count(address)) continue;
     reply = rule.reply;
   }
+  keep_bundles(address, command, reply);
   return reply;
 }
 

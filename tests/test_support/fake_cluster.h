@@ -49,6 +49,12 @@ class FakeCluster {
   // The name a host's rows have in the state ("address:port").
   static std::string id(const std::string& address) { return address + ":22"; }
 
+  // Each host models the bundles install.sh keeps: an install that succeeds (a hung one too:
+  // the host switched, the installer never heard) makes its bundle the active one and the one
+  // before it the previous; --rollback swaps them; --running-bundle prints them.
+  // The bundle `address` runs ("" when none).
+  std::string active_bundle(const std::string& address) const;
+
   // Commands containing `contains` get `reply` (on `hosts`, or on every host when empty); the
   // last matching rule wins.
   void rule(std::string contains, transport::FakeExecReply reply, std::set<std::string> hosts = {});
@@ -71,6 +77,8 @@ class FakeCluster {
 
   // Addresses of the hosts that ran a command containing `contains` since reset_commands().
   std::set<std::string> hosts_that_ran(const std::string& contains) const;
+  // How many commands containing `contains` ran on `address` since reset_commands().
+  size_t times_ran(const std::string& address, const std::string& contains) const;
   void reset_commands() { m_commands.clear(); }
 
   // The state as flushed, and the store the installer writes to.
@@ -86,6 +94,14 @@ class FakeCluster {
   };
   void script(const std::string& address);
   transport::FakeExecReply answer(const std::string& address, const std::string& command);
+  // install.sh's bundle keeping on `address` for `command` that ends (or hangs) with `reply`.
+  void keep_bundles(const std::string& address, const std::string& command,
+                    transport::FakeExecReply& reply);
+  struct KeptBundles {
+    std::string active;
+    std::string previous;
+  };
+  std::map<std::string, KeptBundles> m_kept;
 
   TempDir m_dir;
   std::optional<transport::asio::io_context> m_io;  // replaced after a simulated kill

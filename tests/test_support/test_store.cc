@@ -26,6 +26,14 @@ void TestStore::clear_host_stage(const std::string& host, const std::string& sta
   hold([host, stage](StateStore& store) { store.clear_host_stage(host, stage); });
 }
 
+void TestStore::set_host_bundle(const HostBundle& bundle) {
+  hold([bundle](StateStore& store) { store.set_host_bundle(bundle); });
+}
+
+void TestStore::clear_host_bundle(const std::string& host) {
+  hold([host](StateStore& store) { store.clear_host_bundle(host); });
+}
+
 void TestStore::add_step(StepRecord step) {
   hold([step = std::move(step)](StateStore& store) { store.add_step(step); });
 }

@@ -26,12 +26,15 @@ class TestStore final : public StateStore {
   Status finish_run(int64_t run_id, const std::string& outcome) override;
   void set_host_stage(const HostStageStatus& status) override;
   void clear_host_stage(const std::string& host, const std::string& stage) override;
+  void set_host_bundle(const HostBundle& bundle) override;
+  void clear_host_bundle(const std::string& host) override;
   void add_step(StepRecord step) override;
   Status flush() override;
   std::optional<RunInfo> last_run() const override { return m_inner.last_run(); }
   std::vector<HostStageStatus> host_stages(const std::string& stage) const override {
     return m_inner.host_stages(stage);
   }
+  std::vector<HostBundle> host_bundles() const override { return m_inner.host_bundles(); }
   Status for_each_step(const StepFilter& filter, const StepVisitor& visit) const override {
     return m_inner.for_each_step(filter, visit);
   }
