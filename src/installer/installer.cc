@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 
+#include "genconf/bundle_inputs.h"
 #include "installer/redacting_sink.h"
 #include "installer/redactor.h"
 #include "installer/rolling_state.h"
@@ -153,10 +154,32 @@ Result<StagePlan> Installer::plan(Stage stage, bool retry_failed, bool skip_succ
 
 RollingInputs Installer::rolling_inputs(bool rollback, const GenconfResult& generated,
                                         const std::vector<HostBundle>& rows) const {
-  if (rollback) return rollback_inputs(m_cluster, rows);
   std::map<Role, std::string> targets;
   for (const RoleBundle& bundle : generated.bundles) targets[bundle.role] = bundle.bundle.id;
-  return upgrade_inputs(m_cluster, std::move(targets), rows);
+  RollingInputs inputs = rollback ? rollback_inputs(m_cluster, rows)
+                                  : upgrade_inputs(m_cluster, targets, rows);
+  // Why each role changes: what differs between the inputs of the bundle its first changing
+  // host runs and of its target (this config's, or one the state kept).
+  const BundleInputs current = bundle_inputs(m_cluster, m_config.schema, *m_config.distribution);
+  auto inputs_of = [&](const std::string& id) {
+    for (const auto& [role, target] : targets) {
+      if (target == id) return current;
+    }
+    return bundle_inputs_from_text(m_seams.state.bundle_inputs(id));
+  };
+  for (const ClusterHost& host : m_cluster.hosts) {
+    if (inputs.change_reasons.count(host.role)) continue;
+    const auto running = inputs.running_bundles.find(host.id());
+    const auto own = inputs.host_targets.find(host.id());
+    const std::string target = own != inputs.host_targets.end() ? own->second
+                               : targets.count(host.role) ? targets.at(host.role)
+                                                          : "";
+    if (running == inputs.running_bundles.end() || target.empty() || running->second == target) {
+      continue;
+    }
+    inputs.change_reasons[host.role] = describe_change(inputs_of(running->second), inputs_of(target));
+  }
+  return inputs;
 }
 
 Result<RollingPlan> Installer::rolling_plan(bool rollback) {
@@ -298,6 +321,12 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
     co_return outcome;
   }
   outcome.run_id = *run_id;
+  // What this run's bundles are rendered from, for the reasons of a later change's plan.
+  const std::string inputs =
+      bundle_inputs_text(bundle_inputs(m_cluster, m_config.schema, *m_config.distribution));
+  for (const RoleBundle& bundle : generated->bundles) {
+    m_seams.state.set_bundle_inputs(bundle.bundle.id, inputs);
+  }
 
   StageFiles files;
   auto script = transport::UploadSource::from_file(generated->serve_dir + "/install.sh");

@@ -48,8 +48,8 @@ const char* const k_migrations[] = {
       );
       CREATE INDEX steps_by_host_stage ON steps (host, stage, run_id);
     )sql",
-    // 2: what each host runs and its last rolling change; hosts deployed before are known to
-    // run the bundle of their successful deploy.
+    // 2: what each host runs and its last rolling change (hosts deployed before are known to
+    // run the bundle of their successful deploy); what each bundle was rendered from.
     R"sql(
       CREATE TABLE host_bundles (
         host TEXT PRIMARY KEY,
@@ -64,6 +64,10 @@ const char* const k_migrations[] = {
         change_error TEXT NOT NULL DEFAULT '',
         change_step TEXT NOT NULL DEFAULT '',
         updated_ms INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE bundle_inputs (
+        id TEXT PRIMARY KEY,
+        inputs TEXT NOT NULL
       ) WITHOUT ROWID;
       INSERT INTO host_bundles (host, role, running, updated_ms)
         SELECT host, role, bundle_id, updated_ms FROM host_stages
@@ -237,7 +241,16 @@ Status SqliteStateStore::flush() {
     put_bundle->bind(11, row.change_step).bind(12, row.updated_ms ? row.updated_ms : now_ms());
     if (auto status = put_bundle->run(); !status) return fail(status.error());
   }
+  auto put_inputs = SqliteStatement::prepare(
+      m_db, "INSERT OR REPLACE INTO bundle_inputs (id, inputs) VALUES (?, ?)");
+  if (!put_inputs) return fail(put_inputs.error());
+  for (const auto& [id, inputs] : m_pending_inputs) {
+    if (auto status = put_inputs->bind(1, id).bind(2, inputs).run(); !status) {
+      return fail(status.error());
+    }
+  }
   if (auto status = m_db.execute("COMMIT;"); !status) return fail(status.error());
+  m_pending_inputs.clear();
   m_pending_hosts.clear();
   m_pending_steps.clear();
   m_pending_bundles.clear();
@@ -269,6 +282,18 @@ std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& st
                    query->column_int(6)});
   }
   return out;
+}
+
+void SqliteStateStore::set_bundle_inputs(const std::string& bundle_id, const std::string& inputs) {
+  m_pending_inputs.emplace_back(bundle_id, inputs);
+  if (pending_records() >= k_auto_flush_records) flush();
+}
+
+std::string SqliteStateStore::bundle_inputs(const std::string& bundle_id) const {
+  auto query = SqliteStatement::prepare(m_db, "SELECT inputs FROM bundle_inputs WHERE id = ?");
+  if (!query) return "";
+  query->bind(1, bundle_id);
+  return query->step() ? query->column_text(0) : "";
 }
 
 std::vector<HostBundle> SqliteStateStore::host_bundles() const {

@@ -30,12 +30,14 @@ class SqliteStateStore final : public StateStore {
   void clear_host_stage(const std::string& host, const std::string& stage) override;
   void set_host_bundle(const HostBundle& bundle) override;
   void clear_host_bundle(const std::string& host) override;
+  void set_bundle_inputs(const std::string& bundle_id, const std::string& inputs) override;
   void add_step(StepRecord step) override;
   Status flush() override;
 
   std::optional<RunInfo> last_run() const override;
   std::vector<HostStageStatus> host_stages(const std::string& stage) const override;
   std::vector<HostBundle> host_bundles() const override;
+  std::string bundle_inputs(const std::string& bundle_id) const override;
   Status for_each_step(const StepFilter& filter, const StepVisitor& visit) const override;
   int64_t count_steps(const StepFilter& filter) const override;
   std::optional<int64_t> latest_step_run(const StepFilter& filter) const override;
@@ -57,8 +59,10 @@ class SqliteStateStore final : public StateStore {
     bool clear = false;  // delete the host's row instead of writing it
   };
   std::vector<PendingBundleRow> m_pending_bundles;
+  std::vector<std::pair<std::string, std::string>> m_pending_inputs;  // bundle id, inputs
   size_t pending_records() const {
-    return m_pending_hosts.size() + m_pending_steps.size() + m_pending_bundles.size();
+    return m_pending_hosts.size() + m_pending_steps.size() + m_pending_bundles.size() +
+           m_pending_inputs.size();
   }
   std::vector<StepRecord> m_pending_steps;
 };

@@ -48,6 +48,8 @@ class StateStore {
   // Writes `host`'s whole HostBundle row / forgets it (buffered, in order with the rest).
   virtual void set_host_bundle(const HostBundle& bundle) = 0;
   virtual void clear_host_bundle(const std::string& host) = 0;
+  // Keeps what bundle `bundle_id` was rendered from (an opaque text; buffered).
+  virtual void set_bundle_inputs(const std::string& bundle_id, const std::string& inputs) = 0;
   // Stores the step as given: its writer caps the output (CappedOutput, while it arrives).
   virtual void add_step(StepRecord step) = 0;
   virtual Status flush() = 0;
@@ -56,6 +58,8 @@ class StateStore {
   virtual std::vector<HostStageStatus> host_stages(const std::string& stage) const = 0;
   // Every HostBundle row, by host.
   virtual std::vector<HostBundle> host_bundles() const = 0;
+  // What set_bundle_inputs() kept for `bundle_id`, "" when nothing.
+  virtual std::string bundle_inputs(const std::string& bundle_id) const = 0;
   // Visits the steps of `filter` in row order, one row in memory at a time; `visit` returns
   // false to stop. The Error is the store's (a failed query).
   using StepVisitor = std::function<bool(const StepRecord& step)>;

@@ -64,7 +64,7 @@ TEST_F(SqliteStateStoreTest, AVersionOneFileGainsWhatItsDeployedHostsRun) {
   {  // back to how version 1 left it: no host_bundles table
     auto db = SqliteDatabase::open(m_path);
     ASSERT_TRUE(db);
-    ASSERT_TRUE(db->execute("DROP TABLE host_bundles; PRAGMA user_version = 1"));
+    ASSERT_TRUE(db->execute("DROP TABLE host_bundles; DROP TABLE bundle_inputs; PRAGMA user_version = 1"));
   }
   SqliteStateStore store = open();
   const auto rows = store.host_bundles();

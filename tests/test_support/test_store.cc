@@ -34,6 +34,10 @@ void TestStore::clear_host_bundle(const std::string& host) {
   hold([host](StateStore& store) { store.clear_host_bundle(host); });
 }
 
+void TestStore::set_bundle_inputs(const std::string& bundle_id, const std::string& inputs) {
+  hold([bundle_id, inputs](StateStore& store) { store.set_bundle_inputs(bundle_id, inputs); });
+}
+
 void TestStore::add_step(StepRecord step) {
   hold([step = std::move(step)](StateStore& store) { store.add_step(step); });
 }

@@ -28,6 +28,7 @@ class TestStore final : public StateStore {
   void clear_host_stage(const std::string& host, const std::string& stage) override;
   void set_host_bundle(const HostBundle& bundle) override;
   void clear_host_bundle(const std::string& host) override;
+  void set_bundle_inputs(const std::string& bundle_id, const std::string& inputs) override;
   void add_step(StepRecord step) override;
   Status flush() override;
   std::optional<RunInfo> last_run() const override { return m_inner.last_run(); }
@@ -35,6 +36,9 @@ class TestStore final : public StateStore {
     return m_inner.host_stages(stage);
   }
   std::vector<HostBundle> host_bundles() const override { return m_inner.host_bundles(); }
+  std::string bundle_inputs(const std::string& bundle_id) const override {
+    return m_inner.bundle_inputs(bundle_id);
+  }
   Status for_each_step(const StepFilter& filter, const StepVisitor& visit) const override {
     return m_inner.for_each_step(filter, visit);
   }
