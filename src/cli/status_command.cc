@@ -156,6 +156,8 @@ void print_step_json(const StepRecord& step) {
                     {"stage", step.stage},
                     {"step", step.step},
                     {"command", step.command},
+                    {"started_ms", step.started_ms},
+                    {"finished_ms", step.finished_ms ? nlohmann::json(*step.finished_ms) : nullptr},
                     {"exit_code", step.exit_code ? nlohmann::json(*step.exit_code) : nullptr},
                     {"error", step.error},
                     {"output", step.output},

@@ -1,5 +1,6 @@
 #include "installer/stage_programs.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -39,7 +40,11 @@ std::string failure_reason(const std::string& output, const std::string& fallbac
   std::string last;
   std::istringstream lines(output);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("FAILED ", 0) == 0) failed.push_back(line.substr(7));
+    // A polled check prints the same FAILED line on every attempt: keep each once.
+    if (line.rfind("FAILED ", 0) == 0 &&
+        std::find(failed.begin(), failed.end(), line.substr(7)) == failed.end()) {
+      failed.push_back(line.substr(7));
+    }
     if (!trim(line).empty()) last = line;
   }
   if (!failed.empty()) return join(failed, "; ");
@@ -238,8 +243,9 @@ Task<Outcome<RollingStepResult>> rolling_exec(HostRun& run, const std::string& s
   if (!result) co_return result.error();
   if (output) *output = printed;
   if (result->success()) co_return RollingStepResult{true, ""};
+  // No step name in the reason: HostUpgrade prefixes the step it failed in.
   co_return RollingStepResult{
-      false, step + ": " + failure_reason(printed, what_failed + " (" + result->describe() + ")")};
+      false, failure_reason(printed, what_failed + " (" + result->describe() + ")")};
 }
 
 // Health after a switch or a rollback: the host's checks, and for a master also the cluster
@@ -252,7 +258,9 @@ Task<Outcome<RollingStepResult>> rolling_health(HostRun& run, const std::string&
   if (!host || !host->ok || run.host().role != Role::Master) co_return host;
   const ExecRequest quorum =
       poll_request("--cluster-health", settings.upgrade_host_timeout_s, settings.quorum_hosts);
-  co_return co_await rolling_exec(run, step + " (quorum)", quorum, "the quorum check failed");
+  auto in_quorum = co_await rolling_exec(run, step + " (quorum)", quorum, "the quorum check failed");
+  if (in_quorum && !in_quorum->ok) in_quorum->error = "quorum: " + in_quorum->error;
+  co_return in_quorum;
 }
 
 // The install.sh call of a step that is one command (probe, switch and the health steps are not).
@@ -282,7 +290,7 @@ Task<Outcome<RollingStepResult>> rolling_step(HostRun& run, const RollingHost& c
     auto probed = co_await rolling_exec(run, name, probe, "nothing is installed", &output);
     if (!probed || !probed->ok) co_return probed;
     const bool at_target = output.find("active " + change.to_bundle + "\n") != std::string::npos;
-    co_return RollingStepResult{at_target, at_target ? "" : "probe: runs another bundle"};
+    co_return RollingStepResult{at_target, at_target ? "" : "runs another bundle"};
   }
   std::string command = step_command(step);
   if (step == UpgradeStep::Switch && switch_back) {
@@ -290,7 +298,7 @@ Task<Outcome<RollingStepResult>> rolling_step(HostRun& run, const RollingHost& c
   } else if (step == UpgradeStep::Switch) {
     auto put = co_await put_files(run, files, true);
     if (!put) co_return put.error();
-    if (!*put) co_return RollingStepResult{false, name + ": " + run.failure()};
+    if (!*put) co_return RollingStepResult{false, run.failure()};
     command = install_sh() + bundle_options(run, files);
   }
   const ExecRequest request = plain_request(command);

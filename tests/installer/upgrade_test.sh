@@ -1,0 +1,187 @@
+#!/bin/bash
+# A rolling change on a private fleet (3 masters, 2 agents), with an etcd write every 300 ms from
+# the bootstrap machine the whole time (etcdctl, 1 s timeout):
+# install → change etcd_heartbeat_interval_ms → `plan upgrade` names the parameter and puts the
+# masters in three waves (the agents' bundle does not change) → `upgrade --yes` switches them one at a time (the recorded switch
+# steps never overlap) and no write fails for more than 2 s in a row → `upgrade` again changes
+# nothing → `rollback --yes` takes the masters back to their first bundle, again one master at a time.
+#   upgrade_test.sh DCINSTALL SOURCE_DIR
+source "$(dirname "$0")/lib.sh" "$1" "$2"
+
+# The reference distribution plus one master health check that fails on the addresses in the
+# parameter test_broken_on: a new bundle that never becomes healthy on the host the test names.
+distribution=$(copy_distribution broken)
+cat >"$distribution/templates/check-broken.sh.mustache" <<'CHECK'
+#!/bin/bash
+case " {{test_broken_on}} " in *" $DCINSTALL_ADDRESS "*) echo "broken on purpose on $DCINSTALL_ADDRESS"; exit 1 ;; esac
+exit 0
+CHECK
+python3 - "$distribution/distribution.yaml" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+text = text.replace("parameters:\n", """parameters:
+  test_broken_on:
+    type: string
+    default: ""
+    doc: Addresses whose master health check fails (the tests' broken bundle).
+""", 1)
+master = text.index("  master:")
+at = text.index("    templates:\n", master) + len("    templates:\n")
+text = text[:at] + """      - source: templates/check-broken.sh.mustache
+        target: checks/broken.sh
+        mode: "0755"
+""" + text[at:]
+at = text.index("    health:\n", master) + len("    health:\n")
+text = text[:at] + """      - name: test-broken
+        run: checks/broken.sh
+        message: the test's broken bundle
+""" + text[at:]
+open(path, "w").write(text)
+PY
+fleet_up 3 2 0 "upgrade_host_timeout_s: 40" "distribution: $distribution"
+etcdctl=$(dirname "$DCINSTALL")/share/dcinstall/distributions/reference/artifacts/etcdctl
+endpoints=$(sed 's|^\(.*\)$|http://\1:2379|' "$FLEET_DIR/hosts.masters" | paste -sd, -)
+
+say "install"
+expect_exit 0 "install" dci install --json
+# running_bundles: host -> the bundle it runs, from `plan upgrade` (changing and unchanged hosts).
+running_bundles() {
+  dci plan upgrade --json | python3 -c "
+import json, sys
+plan = json.load(sys.stdin)
+hosts = plan['unchanged'] + [h for w in plan['waves'] for h in w['hosts']]
+print(sorted((h['host'], h['from_bundle']) for h in hosts))"
+}
+first_bundles=$(running_bundles)
+
+# write_probe OUT: an etcd write every 300 ms until $TMP/stop-probe exists (at most 10 min);
+# one line per write: milliseconds and ok/fail.
+write_probe() {
+  local i
+  for ((i = 0; i < 2000; i++)); do
+    [ -e "$TMP/stop-probe" ] && break
+    if ETCDCTL_API=3 timeout 2 "$etcdctl" --endpoints="$endpoints" --dial-timeout=1s \
+      --command-timeout=1s put /dcinstall-test/probe "$i" >/dev/null 2>&1; then
+      echo "$(date +%s%3N) ok"
+    else
+      echo "$(date +%s%3N) fail"
+    fi
+    sleep 0.3
+  done >"$1"
+}
+# longest_outage PROBE_OUT: the longest run of failed writes, in ms (first failure → next ok).
+longest_outage() {
+  python3 - "$1" <<'PY'
+import sys
+longest, start = 0, None
+for line in open(sys.argv[1]):
+    ms, result = line.split()
+    ms = int(ms)
+    if result == "fail" and start is None: start = ms
+    if result == "ok" and start is not None: longest, start = max(longest, ms - start), None
+print(longest if start is None else 10**9)
+PY
+}
+# switch_overlap RUN: whether two masters' switch steps in RUN overlapped in time ("no"/"yes").
+switch_overlap() {
+  "$DCINSTALL" logs --json --run "$1" --stage upgrade --work-dir "$WORK" | python3 -c "
+import json, sys
+masters = set(open('$FLEET_DIR/hosts.masters').read().split())
+spans = sorted((s['started_ms'], s['finished_ms']) for s in map(json.loads, filter(str.strip, sys.stdin))
+               if s['step'] == 'switch' and s['host'].rsplit(':', 1)[0] in masters)
+print('count=%d' % len(spans), 'yes' if any(b[0] < a[1] for a, b in zip(spans, spans[1:])) else 'no')"
+}
+
+say "a one-line config change: the plan names it and takes the masters one by one"
+echo "etcd_heartbeat_interval_ms: 150" >>"$CONFIG"
+expect_exit 0 "plan upgrade" dci plan upgrade --json
+python3 - "$TMP/last.out" <<'PY' && pass "3 master waves of one host, each saying why; the agents' bundle is unchanged" || fail "the plan: $(cat "$TMP/last.out")"
+import json, sys
+plan = json.load(open(sys.argv[1]))
+waves = plan["waves"]
+masters = [w for w in waves if w["role"] == "master"]
+assert plan["hosts_changing"] == 3, plan["hosts_changing"]  # the heartbeat is a master setting
+assert len(waves) == 3 and waves == masters and all(len(w["hosts"]) == 1 for w in masters), waves
+assert sorted(h["role"] for h in plan["unchanged"]) == ["agent", "agent"], plan["unchanged"]
+assert all("etcd_heartbeat_interval_ms 100 -> 150" in h["reason"] for w in waves for h in w["hosts"]), waves
+PY
+expect_exit 0 "upgrade --dry-run changes nothing" dci upgrade --dry-run
+[ "$(dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])")" = 3 ] &&
+  pass "after the dry run the 3 masters still change" || fail "the dry run changed something"
+
+say "upgrade with the write probe running"
+rm -f "$TMP/stop-probe"
+write_probe "$TMP/probe-upgrade.txt" &
+background_pids+=($!)
+sleep 2
+started=$SECONDS
+expect_exit 0 "upgrade --yes" dci upgrade --yes --json
+echo "upgrade of 3 masters: $((SECONDS - started)) s"
+upgrade_run=$(last_run_id)
+touch "$TMP/stop-probe"
+wait "${background_pids[-1]}"
+outage=$(longest_outage "$TMP/probe-upgrade.txt")
+writes=$(wc -l <"$TMP/probe-upgrade.txt")
+failed=$(grep -c fail "$TMP/probe-upgrade.txt")
+echo "upgrade: $writes writes, $failed failed, longest run of failures ${outage} ms"
+[ "$writes" -gt 10 ] && [ "$outage" -le 2000 ] && pass "etcd kept taking writes (longest gap ${outage} ms)" ||
+  fail "etcd writes failed for ${outage} ms in a row"
+overlap=$(switch_overlap "$upgrade_run")
+[ "$overlap" = "count=3 no" ] && pass "3 master switches, one at a time" || fail "master switches: $overlap"
+running=$(on_host "$(host 1)" 'tr "\0" " " </proc/$(pgrep -n -x etcd)/cmdline 2>/dev/null || ps -eo args | grep -m1 "[e]tcd "')
+grep -q -- "--heartbeat-interval=150" <<<"$running" && pass "etcd runs with the new heartbeat" ||
+  fail "etcd command line: $running"
+[ "$(dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])")" = 0 ] &&
+  pass "upgrade again: nothing to change" || fail "hosts still change after the upgrade"
+expect_exit 0 "status after the upgrade" "$DCINSTALL" status --work-dir "$WORK"
+
+say "rollback: every host back to its first bundle"
+rm -f "$TMP/stop-probe"
+write_probe "$TMP/probe-rollback.txt" &
+background_pids+=($!)
+sleep 2
+expect_exit 0 "rollback --yes" dci rollback --yes --json
+rollback_run=$(last_run_id)
+touch "$TMP/stop-probe"
+wait "${background_pids[-1]}"
+outage=$(longest_outage "$TMP/probe-rollback.txt")
+echo "rollback: longest run of failures ${outage} ms"
+[ "$outage" -le 2000 ] && pass "etcd kept taking writes during the rollback" || fail "writes failed for ${outage} ms"
+overlap=$(switch_overlap "$rollback_run")
+[ "$overlap" = "count=3 no" ] && pass "3 master switches back, one at a time" || fail "rollback switches: $overlap"
+now_bundles=$(running_bundles)
+[ "$now_bundles" = "$first_bundles" ] && pass "every host runs its first bundle again" ||
+  fail "bundles after the rollback: $now_bundles, first: $first_bundles"
+
+say "a new bundle that stays unhealthy on the second master: rolled back, the upgrade halts"
+master2=$(host 2)
+echo "test_broken_on: \"$master2\"" >>"$CONFIG"
+expect_exit 1 "upgrade --yes fails" dci upgrade --yes
+halted_run=$(last_run_id)
+"$DCINSTALL" status --work-dir "$WORK" >"$TMP/status.txt" 2>&1
+grep -q "$master2" "$TMP/status.txt" && grep -qi "rolled back\|rolled-back" "$TMP/status.txt" &&
+  pass "status names the failed master and that it was rolled back" ||
+  { fail "status after the halted upgrade"; cat "$TMP/status.txt"; }
+# The health step polled the check many times: the reason names it once, after the step.
+grep -q "$master2:22 (master): rolled-back to [0-9a-f]*: health: test-broken: the test's broken bundle (broken on purpose on $master2)\$" "$TMP/status.txt" &&
+  pass "status names the failed step and check, once" || fail "status does not name the step and check once"
+running=$(running_bundles)
+python3 - "$first_bundles" "$running" "$(host 1)" "$master2" "$(host 3)" <<'PY' && pass "master 1 changed, master 2 back on its bundle, master 3 untouched" || fail "bundles after the halt: $running"
+import ast, sys
+first, now = dict(ast.literal_eval(sys.argv[1])), dict(ast.literal_eval(sys.argv[2]))
+m1, m2, m3 = (a + ":22" for a in sys.argv[3:6])
+assert now[m1] != first[m1], "master 1 runs the new bundle"
+assert now[m2] == first[m2], "master 2 was rolled back"
+assert now[m3] == first[m3], "master 3 was not touched"
+PY
+# Master 3 only had its health gate checked: no switch, no drain.
+master3_steps=$("$DCINSTALL" logs --json --run "$halted_run" --host "$(host 3):22" --work-dir "$WORK" |
+  python3 -c "import json,sys; print(' '.join(sorted({json.loads(l)['step'] for l in sys.stdin if l.strip()})))")
+[ -n "$master3_steps" ] && ! grep -qw -e switch -e drain -e rollback <<<"$master3_steps" &&
+  pass "master 3 was only health-checked ($master3_steps)" || fail "steps on master 3: '$master3_steps'"
+cat "$TMP/status.txt"
+members=$(on_host "$(host 1)" '. /opt/dcinstall/active/etc/etcdctl.env; /opt/dcinstall/active/bin/etcdctl endpoint health 2>&1' | grep -c "is healthy")
+[ "$members" = 3 ] && pass "all 3 etcd members healthy after the halt" || fail "healthy members: $members"
+
+finish
