@@ -70,7 +70,7 @@ int run_with_progress(asio::io_context& io, Installer& installer, const RunReque
 
   if (!outcome.error.empty()) {
     std::cerr << "dcinstall: " << outcome.error << "\n";
-    return k_exit_usage;
+    return outcome.busy ? k_exit_failed : k_exit_usage;
   }
   if (!outcome.state_error.empty()) {
     std::cerr << "dcinstall: " << outcome.state_error << "\n";

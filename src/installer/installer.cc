@@ -14,6 +14,7 @@
 #include "installer/redacting_sink.h"
 #include "installer/redactor.h"
 #include "installer/rolling_state.h"
+#include "installer/work_dir_lock.h"
 #include "installer/stage_programs.h"
 #include "orchestrator/rolling_runner.h"
 #include "orchestrator/stage_runner.h"
@@ -217,6 +218,13 @@ transport::Task<RunOutcome> Installer::run(RunRequest request, EventSink& sink) 
   RunOutcome outcome;
   if (m_running) {
     outcome.error = "a run is already going";
+    co_return outcome;
+  }
+  // Another process (a second CLI, `dcinstall web`) may be running on this work dir.
+  auto lock = WorkDirLock::acquire(m_options.work_dir);
+  if (!lock) {
+    outcome.busy = true;
+    outcome.error = lock.error().to_string();
     co_return outcome;
   }
   m_running = true;

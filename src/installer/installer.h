@@ -76,6 +76,7 @@ struct RunOutcome {
   bool ok = false;
   bool cancelled = false;
   std::string error;  // a problem before any host was touched (invalid config, genconf, state)
+  bool busy = false;  // with error: another run holds the work dir (refused, not a usage error)
   // Set when the state store failed to record the run (a flush or finish_run failed): the run
   // is not ok, whatever the hosts did.
   std::string state_error;

@@ -1,6 +1,7 @@
 #include "installer/rolling_state.h"
 
 #include <algorithm>
+#include <set>
 
 namespace dci {
 namespace {
@@ -70,9 +71,16 @@ RollingInputs rollback_inputs(const ClusterConfig& config, const std::vector<Hos
       last_upgrade = std::max(last_upgrade, row->change_run_id);
   }
   if (last_upgrade == 0) return inputs;
+  // The bundles that upgrade went to: an earlier run that took hosts to the same bundle of
+  // their role is the same upgrade (a run killed or halted, then resumed by the last one).
+  std::set<std::pair<std::string, std::string>> upgraded_to;  // role, bundle
   for (const auto& [host, row] : in_config) {
-    if (row->change_kind == "upgrade" && row->change_run_id == last_upgrade &&
-        row->change_outcome == "upgraded") {
+    if (row->change_run_id == last_upgrade) upgraded_to.insert({row->role, row->change_to});
+  }
+  for (const auto& [host, row] : in_config) {
+    if (row->change_kind == "upgrade" && row->change_outcome == "upgraded" &&
+        (row->change_run_id == last_upgrade ||
+         upgraded_to.count({row->role, row->change_to}) > 0)) {
       add_running(*row, inputs);
       inputs.host_targets[host] = row->change_from;
     } else if (row->change_kind == "rollback" && row->change_run_id > last_upgrade &&

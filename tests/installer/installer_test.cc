@@ -284,6 +284,11 @@ TEST(InstallerTest, AnUpgradeKilledMidSwitchResumesWithoutSwitchingThatMasterTwi
   EXPECT_EQ(cluster.times_ran(FakeCluster::master(0), "--drain"), 0u);  // done before the kill
   EXPECT_EQ(cluster.times_ran(FakeCluster::master(2), " --bundle "), 1u);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(cluster.active_bundle(FakeCluster::master(i)), target);
+  // The killed run and its resume are one upgrade: a rollback takes back all three masters,
+  // also the one only the killed run switched.
+  auto back = installer->rolling_plan(true);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->hosts_changing(), 3);
 }
 
 TEST(InstallerTest, RollbackTakesTheLastUpgradesHostsBackOneMasterAtATime) {

@@ -1,10 +1,11 @@
 #!/bin/bash
-# A rolling change on a private fleet (3 masters, 2 agents), with an etcd write every 300 ms from
+# A rolling change on a private fleet (3 masters, 2 agents), with an etcd write every 200 ms from
 # the bootstrap machine the whole time (etcdctl, 1 s timeout):
 # install → change etcd_heartbeat_interval_ms → `plan upgrade` names the parameter and puts the
-# masters in three waves (the agents' bundle does not change) → `upgrade --yes` switches them one at a time (the recorded switch
-# steps never overlap) and no write fails for more than 2 s in a row → `upgrade` again changes
-# nothing → `rollback --yes` takes the masters back to their first bundle, again one master at a time.
+# masters in three waves (the agents' bundle does not change) → a frozen master makes the health
+# gate refuse → `upgrade --yes`, SIGKILLed during the second master's switch and run again,
+# (a second upgrade meanwhile is refused) switches each master once, one at a time (from the recorded steps), and no write fails for
+# more than 2 s in a row → `upgrade` again changes nothing → `rollback --yes` takes the masters back to their first bundle, again one master at a time.
 #   upgrade_test.sh DCINSTALL SOURCE_DIR
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 
@@ -55,7 +56,7 @@ print(sorted((h['host'], h['from_bundle']) for h in hosts))"
 }
 first_bundles=$(running_bundles)
 
-# write_probe OUT: an etcd write every 300 ms until $TMP/stop-probe exists (at most 10 min);
+# write_probe OUT: an etcd write every 200 ms until $TMP/stop-probe exists (at most 10 min);
 # one line per write: milliseconds and ok/fail.
 write_probe() {
   local i
@@ -67,7 +68,7 @@ write_probe() {
     else
       echo "$(date +%s%3N) fail"
     fi
-    sleep 0.3
+    sleep 0.2
   done >"$1"
 }
 # longest_outage PROBE_OUT: the longest run of failed writes, in ms (first failure → next ok).
@@ -83,9 +84,11 @@ for line in open(sys.argv[1]):
 print(longest if start is None else 10**9)
 PY
 }
-# switch_overlap RUN: whether two masters' switch steps in RUN overlapped in time ("no"/"yes").
+# switch_overlap RUN...: the masters' switch steps in those runs: their count, and whether two
+# overlapped in time ("count=3 no").
 switch_overlap() {
-  "$DCINSTALL" logs --json --run "$1" --stage upgrade --work-dir "$WORK" | python3 -c "
+  local run
+  for run in "$@"; do "$DCINSTALL" logs --json --run "$run" --stage upgrade --work-dir "$WORK"; done | python3 -c "
 import json, sys
 masters = set(open('$FLEET_DIR/hosts.masters').read().split())
 spans = sorted((s['started_ms'], s['finished_ms']) for s in map(json.loads, filter(str.strip, sys.stdin))
@@ -110,14 +113,42 @@ expect_exit 0 "upgrade --dry-run changes nothing" dci upgrade --dry-run
 [ "$(dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])")" = 3 ] &&
   pass "after the dry run the 3 masters still change" || fail "the dry run changed something"
 
-say "upgrade with the write probe running"
+say "a frozen master: the health gate refuses, names it, changes nothing"
+"$FLEET" freeze --dir "$FLEET_DIR" "$(host 3)" >/dev/null
+expect_exit 1 "upgrade --yes refused" dci upgrade --yes
+grep -q "$(host 3)" "$TMP/last.out" && pass "the refusal names the frozen master" ||
+  { fail "the refusal does not name $(host 3)"; cat "$TMP/last.out"; }
+"$FLEET" thaw --dir "$FLEET_DIR" "$(host 3)" >/dev/null
+[ "$(dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])")" = 3 ] &&
+  pass "after the refusal the 3 masters still change" || fail "the refused upgrade changed something"
+
+say "upgrade with the write probe running, SIGKILLed after the first master, then resumed"
 rm -f "$TMP/stop-probe"
 write_probe "$TMP/probe-upgrade.txt" &
 background_pids+=($!)
 sleep 2
 started=$SECONDS
-expect_exit 0 "upgrade --yes" dci upgrade --yes --json
-echo "upgrade of 3 masters: $((SECONDS - started)) s"
+# Not through dci (a shell function): $! must be dcinstall itself, so the kill reaches it.
+"$DCINSTALL" upgrade --yes --json -c "$CONFIG" --work-dir "$WORK" >"$TMP/killed.out" 2>&1 &
+upgrade_pid=$!
+background_pids+=($upgrade_pid)
+killed_run=""
+for ((i = 0; i < 600; i++)); do  # until the second master's switch starts (at most 2 min)
+  grep -q "\"host\":\"$(host 2):22\".*\"step\":\"switch\"" "$TMP/killed.out" && break
+  sleep 0.2
+done
+expect_exit 1 "a second upgrade while one runs is refused" dci upgrade --yes
+grep -q "another dcinstall run is using the work dir $WORK (pid $upgrade_pid)" "$TMP/last.out" &&
+  pass "the refusal names the work dir and the running pid" || { fail "the refusal:"; cat "$TMP/last.out"; }
+kill -9 "$upgrade_pid" 2>/dev/null
+wait "$upgrade_pid" 2>/dev/null
+killed_run=$(last_run_id)
+killed_switches=$(switch_overlap "$killed_run")
+# A step is recorded when it ends: the killed run holds the first master's switch only.
+[ "$killed_switches" = "count=1 no" ] && pass "killed while the second master switched" ||
+  fail "the kill came at the wrong point: $killed_switches"
+expect_exit 0 "upgrade --yes again: it resumes and completes" dci upgrade --yes --json
+echo "upgrade of 3 masters (killed once, resumed): $((SECONDS - started)) s"
 upgrade_run=$(last_run_id)
 touch "$TMP/stop-probe"
 wait "${background_pids[-1]}"
@@ -127,8 +158,9 @@ failed=$(grep -c fail "$TMP/probe-upgrade.txt")
 echo "upgrade: $writes writes, $failed failed, longest run of failures ${outage} ms"
 [ "$writes" -gt 10 ] && [ "$outage" -le 2000 ] && pass "etcd kept taking writes (longest gap ${outage} ms)" ||
   fail "etcd writes failed for ${outage} ms in a row"
-overlap=$(switch_overlap "$upgrade_run")
-[ "$overlap" = "count=3 no" ] && pass "3 master switches, one at a time" || fail "master switches: $overlap"
+# Across the killed run and its resume: each master switched once, never two at once.
+overlap=$(switch_overlap "$killed_run" "$upgrade_run")
+[ "$overlap" = "count=3 no" ] && pass "3 master switches in all, one at a time" || fail "master switches: $overlap"
 running=$(on_host "$(host 1)" 'tr "\0" " " </proc/$(pgrep -n -x etcd)/cmdline 2>/dev/null || ps -eo args | grep -m1 "[e]tcd "')
 grep -q -- "--heartbeat-interval=150" <<<"$running" && pass "etcd runs with the new heartbeat" ||
   fail "etcd command line: $running"
