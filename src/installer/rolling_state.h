@@ -6,8 +6,8 @@
 // Upgrade: every host with a HostBundle row changes to its role's target bundle (genconf's).
 // Rollback: the hosts the last upgrade changed (outcome "upgraded" in the newest run that
 // upgraded any, or in an earlier run to the same bundle of their role: a killed run and its
-// resume are one upgrade) go back to the bundle they ran before; hosts a later rollback already took back
-// are done, those it left failed or mid-change are planned again.
+// resume are one upgrade) go back to the bundle they ran before; hosts a later rollback already
+// took back are done, those it left failed or mid-change are planned again.
 // Hosts without a row (never deployed) are the deploy stage's, not a rolling change's.
 
 #include <map>
