@@ -55,6 +55,10 @@ hosts = plan['unchanged'] + [h for w in plan['waves'] for h in w['hosts']]
 print(sorted((h['host'], h['from_bundle']) for h in hosts))"
 }
 first_bundles=$(running_bundles)
+# hosts_changing: how many hosts `plan upgrade` would change (no number when the plan fails).
+hosts_changing() {
+  dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])"
+}
 
 # write_probe OUT: an etcd write every 200 ms until $TMP/stop-probe exists (at most 10 min);
 # one line per write: milliseconds and ok/fail.
@@ -110,7 +114,7 @@ assert sorted(h["role"] for h in plan["unchanged"]) == ["agent", "agent"], plan[
 assert all("etcd_heartbeat_interval_ms 100 -> 150" in h["reason"] for w in waves for h in w["hosts"]), waves
 PY
 expect_exit 0 "upgrade --dry-run changes nothing" dci upgrade --dry-run
-[ "$(dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])")" = 3 ] &&
+[ "$(hosts_changing)" = 3 ] &&
   pass "after the dry run the 3 masters still change" || fail "the dry run changed something"
 
 say "a frozen master: the health gate refuses, names it, changes nothing"
@@ -119,7 +123,7 @@ expect_exit 1 "upgrade --yes refused" dci upgrade --yes
 grep -q "$(host 3)" "$TMP/last.out" && pass "the refusal names the frozen master" ||
   { fail "the refusal does not name $(host 3)"; cat "$TMP/last.out"; }
 "$FLEET" thaw --dir "$FLEET_DIR" "$(host 3)" >/dev/null
-[ "$(dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])")" = 3 ] &&
+[ "$(hosts_changing)" = 3 ] &&
   pass "after the refusal the 3 masters still change" || fail "the refused upgrade changed something"
 
 say "upgrade with the write probe running, SIGKILLed after the first master, then resumed"
@@ -164,7 +168,7 @@ overlap=$(switch_overlap "$killed_run" "$upgrade_run")
 running=$(on_host "$(host 1)" 'tr "\0" " " </proc/$(pgrep -n -x etcd)/cmdline 2>/dev/null || ps -eo args | grep -m1 "[e]tcd "')
 grep -q -- "--heartbeat-interval=150" <<<"$running" && pass "etcd runs with the new heartbeat" ||
   fail "etcd command line: $running"
-[ "$(dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])")" = 0 ] &&
+[ "$(hosts_changing)" = 0 ] &&
   pass "upgrade again: nothing to change" || fail "hosts still change after the upgrade"
 expect_exit 0 "status after the upgrade" "$DCINSTALL" status --work-dir "$WORK"
 
