@@ -78,7 +78,9 @@ async function call(server, method, urlPath, { body, auth = 'bearer', headers = 
   if (auth === 'bearer') h.Authorization = `Bearer ${server.token}`;
   if (auth === 'wrong') h.Authorization = `Bearer ${'x'.repeat(43)}`;
   if (auth === 'cookie') h.Cookie = `${cookieName(server)}=${server.token}`;
-  if (auth === 'wrong-cookie') h.Cookie = `${cookieName(server)}=${server.token.slice(0, -1)}A`;
+  // The token with its last character changed (to one it is not: a token ending in 'A' exists).
+  const wrongLast = server.token.endsWith('A') ? 'B' : 'A';
+  if (auth === 'wrong-cookie') h.Cookie = `${cookieName(server)}=${server.token.slice(0, -1)}${wrongLast}`;
   // The right token under another port's name, or under the old unported name.
   if (auth === 'other-port-cookie') h.Cookie = `dcinstall_token_${Number(server.port) + 1}=${server.token}`;
   if (auth === 'unported-cookie') h.Cookie = `dcinstall_token=${server.token}`;
