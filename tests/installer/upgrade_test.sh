@@ -4,8 +4,10 @@
 # install → change etcd_heartbeat_interval_ms → `plan upgrade` names the parameter and puts the
 # masters in three waves (the agents' bundle does not change) → a frozen master makes the health
 # gate refuse → `upgrade --yes`, SIGKILLed during the second master's switch and run again,
-# (a second upgrade meanwhile is refused) switches each master once, one at a time (from the recorded steps), and no write fails for
-# more than 2 s in a row → `upgrade` again changes nothing → `rollback --yes` takes the masters back to their first bundle, again one master at a time.
+# (a second upgrade meanwhile is refused) switches each master once, one at a time (from the
+# recorded steps), the leader handing its leadership on first; no write fails for more than 2 s
+# in a row and at least 2 of 3 members always answer → `upgrade` again changes nothing →
+# `rollback --yes` takes the masters back to their first bundle, again one master at a time.
 #   upgrade_test.sh DCINSTALL SOURCE_DIR
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 
@@ -41,8 +43,7 @@ text = text[:at] + """      - name: test-broken
 open(path, "w").write(text)
 PY
 fleet_up 3 2 0 "upgrade_host_timeout_s: 40" "distribution: $distribution"
-etcdctl=$(dirname "$DCINSTALL")/share/dcinstall/distributions/reference/artifacts/etcdctl
-endpoints=$(sed 's|^\(.*\)$|http://\1:2379|' "$FLEET_DIR/hosts.masters" | paste -sd, -)
+source "$(dirname "$0")/rolling_lib.sh"
 
 say "install"
 expect_exit 0 "install" dci install --json
@@ -58,46 +59,6 @@ first_bundles=$(running_bundles)
 # hosts_changing: how many hosts `plan upgrade` would change (no number when the plan fails).
 hosts_changing() {
   dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])"
-}
-
-# write_probe OUT: an etcd write every 200 ms until $TMP/stop-probe exists (at most 10 min);
-# one line per write: milliseconds and ok/fail.
-write_probe() {
-  local i
-  for ((i = 0; i < 2000; i++)); do
-    [ -e "$TMP/stop-probe" ] && break
-    if ETCDCTL_API=3 timeout 2 "$etcdctl" --endpoints="$endpoints" --dial-timeout=1s \
-      --command-timeout=1s put /dcinstall-test/probe "$i" >/dev/null 2>&1; then
-      echo "$(date +%s%3N) ok"
-    else
-      echo "$(date +%s%3N) fail"
-    fi
-    sleep 0.2
-  done >"$1"
-}
-# longest_outage PROBE_OUT: the longest run of failed writes, in ms (first failure → next ok).
-longest_outage() {
-  python3 - "$1" <<'PY'
-import sys
-longest, start = 0, None
-for line in open(sys.argv[1]):
-    ms, result = line.split()
-    ms = int(ms)
-    if result == "fail" and start is None: start = ms
-    if result == "ok" and start is not None: longest, start = max(longest, ms - start), None
-print(longest if start is None else 10**9)
-PY
-}
-# switch_overlap RUN...: the masters' switch steps in those runs: their count, and whether two
-# overlapped in time ("count=3 no").
-switch_overlap() {
-  local run
-  for run in "$@"; do "$DCINSTALL" logs --json --run "$run" --stage upgrade --work-dir "$WORK"; done | python3 -c "
-import json, sys
-masters = set(open('$FLEET_DIR/hosts.masters').read().split())
-spans = sorted((s['started_ms'], s['finished_ms']) for s in map(json.loads, filter(str.strip, sys.stdin))
-               if s['step'] == 'switch' and s['host'].rsplit(':', 1)[0] in masters)
-print('count=%d' % len(spans), 'yes' if any(b[0] < a[1] for a, b in zip(spans, spans[1:])) else 'no')"
 }
 
 say "a one-line config change: the plan names it and takes the masters one by one"
@@ -127,44 +88,49 @@ grep -q "$(host 3)" "$TMP/last.out" && pass "the refusal names the frozen master
   pass "after the refusal the 3 masters still change" || fail "the refused upgrade changed something"
 
 say "upgrade with the write probe running, SIGKILLed after the first master, then resumed"
-rm -f "$TMP/stop-probe"
-write_probe "$TMP/probe-upgrade.txt" &
-background_pids+=($!)
-sleep 2
+start_probes upgrade
 started=$SECONDS
 # Not through dci (a shell function): $! must be dcinstall itself, so the kill reaches it.
 "$DCINSTALL" upgrade --yes --json -c "$CONFIG" --work-dir "$WORK" >"$TMP/killed.out" 2>&1 &
 upgrade_pid=$!
 background_pids+=($upgrade_pid)
-killed_run=""
-for ((i = 0; i < 600; i++)); do  # until the second master's switch starts (at most 2 min)
-  grep -q "\"host\":\"$(host 2):22\".*\"step\":\"switch\"" "$TMP/killed.out" && break
-  sleep 0.2
-done
+# wait_for_step HOST STEP: until dcinstall's events show HOST's STEP starting (at most 2 min).
+wait_for_step() {
+  for ((i = 0; i < 600; i++)); do
+    grep -q "\"host\":\"$1:22\".*\"step\":\"$2\"" "$TMP/killed.out" && return
+    sleep 0.2
+  done
+}
+wait_for_step "$(host 1)" drain
 expect_exit 1 "a second upgrade while one runs is refused" dci upgrade --yes
 grep -q "another dcinstall run is using the work dir $WORK (pid $upgrade_pid)" "$TMP/last.out" &&
   pass "the refusal names the work dir and the running pid" || { fail "the refusal:"; cat "$TMP/last.out"; }
+wait_for_step "$(host 2)" switch
 kill -9 "$upgrade_pid" 2>/dev/null
 wait "$upgrade_pid" 2>/dev/null
 killed_run=$(last_run_id)
-killed_switches=$(switch_overlap "$killed_run")
+killed_switches=$(switch_overlap masters "$killed_run")
 # A step is recorded when it ends: the killed run holds the first master's switch only.
 [ "$killed_switches" = "count=1 no" ] && pass "killed while the second master switched" ||
   fail "the kill came at the wrong point: $killed_switches"
 expect_exit 0 "upgrade --yes again: it resumes and completes" dci upgrade --yes --json
 echo "upgrade of 3 masters (killed once, resumed): $((SECONDS - started)) s"
 upgrade_run=$(last_run_id)
-touch "$TMP/stop-probe"
-wait "${background_pids[-1]}"
-outage=$(longest_outage "$TMP/probe-upgrade.txt")
-writes=$(wc -l <"$TMP/probe-upgrade.txt")
-failed=$(grep -c fail "$TMP/probe-upgrade.txt")
-echo "upgrade: $writes writes, $failed failed, longest run of failures ${outage} ms"
-[ "$writes" -gt 10 ] && [ "$outage" -le 2000 ] && pass "etcd kept taking writes (longest gap ${outage} ms)" ||
-  fail "etcd writes failed for ${outage} ms in a row"
+stop_probes
+outage=$(longest_outage upgrade)
+echo "upgrade: $(writes_summary upgrade); fewest etcd members answering: $(fewest upgrade members) of 3"
+[ "$(wc -l <"$TMP/upgrade-writes.txt")" -gt 10 ] && [ "$outage" -le 2000 ] &&
+  pass "etcd kept taking writes (longest gap ${outage} ms)" || fail "etcd writes failed for ${outage} ms in a row"
+[ "$(fewest upgrade members)" -ge 2 ] && pass "at every probe at least 2 of 3 members answered" ||
+  fail "at one probe only $(fewest upgrade members) of 3 etcd members answered"
 # Across the killed run and its resume: each master switched once, never two at once.
-overlap=$(switch_overlap "$killed_run" "$upgrade_run")
+overlap=$(switch_overlap masters "$killed_run" "$upgrade_run")
 [ "$overlap" = "count=3 no" ] && pass "3 master switches in all, one at a time" || fail "master switches: $overlap"
+# The leader's drain handed etcd's leadership on before its restart (whichever master led).
+moved=$(for run in "$killed_run" "$upgrade_run"; do "$DCINSTALL" logs --json --run "$run" --stage upgrade --work-dir "$WORK"; done |
+  python3 -c "import json,sys; print(sum(1 for l in sys.stdin if l.strip() and json.loads(l)['step'] == 'drain' and 'leadership moved from' in json.loads(l)['output']))")
+[ "$moved" -ge 1 ] && pass "a leader's drain moved etcd's leadership away ($moved times)" ||
+  fail "no drain moved the leadership"
 running=$(on_host "$(host 1)" 'tr "\0" " " </proc/$(pgrep -n -x etcd)/cmdline 2>/dev/null || ps -eo args | grep -m1 "[e]tcd "')
 grep -q -- "--heartbeat-interval=150" <<<"$running" && pass "etcd runs with the new heartbeat" ||
   fail "etcd command line: $running"
@@ -173,18 +139,16 @@ grep -q -- "--heartbeat-interval=150" <<<"$running" && pass "etcd runs with the 
 expect_exit 0 "status after the upgrade" "$DCINSTALL" status --work-dir "$WORK"
 
 say "rollback: every host back to its first bundle"
-rm -f "$TMP/stop-probe"
-write_probe "$TMP/probe-rollback.txt" &
-background_pids+=($!)
-sleep 2
+start_probes rollback
 expect_exit 0 "rollback --yes" dci rollback --yes --json
 rollback_run=$(last_run_id)
-touch "$TMP/stop-probe"
-wait "${background_pids[-1]}"
-outage=$(longest_outage "$TMP/probe-rollback.txt")
-echo "rollback: longest run of failures ${outage} ms"
+stop_probes
+outage=$(longest_outage rollback)
+echo "rollback: $(writes_summary rollback); fewest etcd members answering: $(fewest rollback members) of 3"
 [ "$outage" -le 2000 ] && pass "etcd kept taking writes during the rollback" || fail "writes failed for ${outage} ms"
-overlap=$(switch_overlap "$rollback_run")
+[ "$(fewest rollback members)" -ge 2 ] && pass "at every probe of the rollback at least 2 of 3 members answered" ||
+  fail "at one probe of the rollback only $(fewest rollback members) of 3 etcd members answered"
+overlap=$(switch_overlap masters "$rollback_run")
 [ "$overlap" = "count=3 no" ] && pass "3 master switches back, one at a time" || fail "rollback switches: $overlap"
 now_bundles=$(running_bundles)
 [ "$now_bundles" = "$first_bundles" ] && pass "every host runs its first bundle again" ||

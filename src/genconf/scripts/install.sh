@@ -394,6 +394,7 @@ do_uninstall() {
 # $2, with stdin from $3. Prints one line per failed check; returns the number that failed.
 failed=0
 total=0
+report_passed=""  # set: a passed step prints "done <name>: <its last line>" (drain, undrain)
 run_checks() {
   local list=$1 home=$2 input=$3 name timeout run message output status detail
   [ -f "$list" ] || return 0
@@ -409,6 +410,9 @@ run_checks() {
       detail=$(tail -n 1 <<<"$output")
       [ "$status" -eq 124 ] && detail="timed out after ${timeout}s"
       echo "FAILED $name: $message${detail:+ ($detail)}"
+    elif [ -n "$report_passed" ]; then
+      detail=$(tail -n 1 <<<"$output")
+      echo "done $name${detail:+: $detail}"
     fi
   done <"$list"
 }
@@ -608,7 +612,11 @@ main() {
     cluster-health) do_health cluster-health.list ;;
     rollback) do_rollback ;;
     running-bundle) do_running_bundle ;;
-    drain | undrain) [ -z "$role" ] || die 2 "--$mode takes no role"; do_health "$mode.list" ;;
+    drain | undrain)
+      [ -z "$role" ] || die 2 "--$mode takes no role"
+      report_passed=1
+      do_health "$mode.list"
+      ;;
   esac
 }
 
