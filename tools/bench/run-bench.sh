@@ -3,7 +3,8 @@
 # pdsh, clush and pssh on a loopback test fleet (bench/peers/bench.sh: P1 `true`, P1b a 10-step
 # chain, P2 a copy), then dcinstall's memory per connected host (bench/peers/memory.sh), then
 # preflight + deploy of the bench distribution on a loopback fleet with a disk per address
-# (bench/install/loopback-install.sh, its own fleet).
+# (bench/install/loopback-install.sh, its own fleet), then a rolling upgrade of 3 etcd masters and
+# the rest agents under an etcd write probe (bench/upgrade/loopback-upgrade.sh, its own fleet).
 # Long measurements live here, never in `make test`.
 #
 #   tools/bench/run-bench.sh [BUILD]
@@ -16,6 +17,7 @@
 #   BENCH_OPS ("exec chain copy"), BENCH_SIZE (1048576 bytes copied to each host)
 #   BENCH_MEM_HOSTS (200)     hosts connected at once for the memory figure (0: skip)
 #   BENCH_INSTALL_HOSTS (50)  addresses of the install benchmark (0: skip; 1000 for the figure)
+#   BENCH_UPGRADE_HOSTS (50)  addresses of the upgrade benchmark (0: skip; 1000 for the figure)
 # Exit status: non-zero if a Google benchmark failed, or dcinstall lost a host, gave a wrong
 # result, damaged a copy or left a host without its bundle. The fleets are always taken down.
 set -euo pipefail
@@ -57,5 +59,11 @@ if ((install_hosts > 0)); then
   echo "== bench/install/loopback-install.sh ($install_hosts hosts)"
   DCINSTALL=$build/dcinstall bash bench/install/loopback-install.sh --hosts "$install_hosts" \
     --dir "$out/install" || status=1
+fi
+upgrade_hosts=${BENCH_UPGRADE_HOSTS:-50}
+if ((upgrade_hosts > 0)); then
+  echo "== bench/upgrade/loopback-upgrade.sh ($upgrade_hosts hosts)"
+  DCINSTALL=$build/dcinstall bash bench/upgrade/loopback-upgrade.sh --hosts "$upgrade_hosts" \
+    --dir "$out/upgrade" || status=1
 fi
 exit $status
