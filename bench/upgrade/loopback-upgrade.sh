@@ -18,7 +18,8 @@
 # Measured for the upgrade, with /usr/bin/time -v around dcinstall: wall time, client CPU (user +
 # sys of dcinstall and its children), peak RSS; the fleet's server CPU (its cgroup); hosts
 # upgraded (`status --json`); from the write probe (etcdctl put, 1 s timeout): writes, failed
-# writes and the longest gap between two successful writes. Then every address's disk is checked:
+# writes and the longest gap between two successful writes, over the whole upgrade, its master
+# waves and its agent batches (from the recorded steps). Then every address's disk is checked:
 # /opt/dcinstall/active points at its role's new bundle id (genconf's cluster.json).
 # Output: a table on stdout, also in D/results.txt. Exit status: 0 all hosts upgraded and
 # verified; 1 a stage failed or a host is not at its new bundle; 2 usage. The fleet is always
@@ -128,6 +129,8 @@ probe_pid=""
 ((upgrade_status == 0)) || { echo "dcinstall upgrade exited $upgrade_status:" >&2; tail -n 5 "$dir/upgrade.stderr" >&2; }
 
 "$DCINSTALL" status --json --work-dir "$work" >"$dir/status.json" || true
+run_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["run"]["id"])' <"$dir/status.json" || echo 0)
+"$DCINSTALL" logs --json --run "$run_id" --stage upgrade --work-dir "$work" >"$dir/steps.jsonl" || true
 verified=$(python3 - "$work/serve/cluster.json" "$fleet_dir" <<'PY'
 import json, os, sys
 bundles = {role: b["id"] for role, b in json.load(open(sys.argv[1]))["bundles"].items()}
@@ -139,10 +142,12 @@ for role in ("master", "agent"):
 print(ok)
 PY
 )
-python3 - "$dir/upgrade.time" "$dir/writes.txt" "$dir/status.json" "$before" "$after" "$hosts" \
-  "$verified" "$load_before" "${settings[*]}" <<'PY' | tee "$results"
+python3 - "$dir/upgrade.time" "$dir/writes.txt" "$dir/status.json" "$dir/steps.jsonl" \
+  "$fleet_dir/hosts.masters" "$before" "$after" "$hosts" "$verified" "$load_before" \
+  "${settings[*]}" <<'PY' | tee "$results"
 import json, os, sys
-time_file, writes_file, status_file, before, after, hosts, verified, load, settings = sys.argv[1:]
+(time_file, writes_file, status_file, steps_file, masters_file, before, after, hosts, verified, load,
+ settings) = sys.argv[1:]
 t = {}
 for line in open(time_file):
     key, _, value = line.strip().rpartition(": ")
@@ -151,9 +156,19 @@ parts = [float(p) for p in t["Elapsed (wall clock) time (h:mm:ss or m:ss)"].spli
 wall = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
 user, system = float(t["User time (seconds)"]), float(t["System time (seconds)"])
 rss = int(t["Maximum resident set size (kbytes)"]) / 1024
-writes = [line.split() for line in open(writes_file)]
-oks = [int(ms) for ms, result in writes if result == "ok"]
-gap = max((b - a for a, b in zip(oks, oks[1:])), default=0)
+writes = [(int(ms), result) for ms, result in map(str.split, open(writes_file))]
+# The master waves: from the first master step to the last (the agents' batches follow).
+masters = set(open(masters_file).read().split())
+spans = [(s["started_ms"], s["finished_ms"]) for s in map(json.loads, filter(str.strip, open(steps_file)))
+         if s["host"].rsplit(":", 1)[0] in masters]
+masters_end = max((end for _, end in spans), default=0)
+
+def probe(lo, hi):
+    """Writes, failed writes and the longest gap between two successful writes in [lo, hi]."""
+    inside = [(ms, r) for ms, r in writes if lo <= ms <= hi]
+    oks = [ms for ms, r in inside if r == "ok"]
+    gap = max((b - a for a, b in zip(oks, oks[1:])), default=0)
+    return len(inside), sum(1 for _, r in inside if r != "ok"), gap
 upgraded = 0
 try:
     roles = json.load(open(status_file))["changes"]["roles"]
@@ -163,10 +178,14 @@ except (ValueError, KeyError, OSError):
 print(f"loopback upgrade: {hosts} hosts (3 masters, {int(hosts) - 3} agents); {os.cpu_count()} CPUs;"
       f" load average before: {load}; config: {settings}")
 print(f"{'upgraded':>8} {'wall_s':>8} {'user_s':>8} {'sys_s':>8} {'cpu_s':>8} {'rss_mb':>8} "
-      f"{'server_s':>9} {'writes':>7} {'failed':>7} {'max_gap_ms':>10}")
+      f"{'server_s':>9}")
 print(f"{upgraded:>8} {wall:>8.1f} {user:>8.2f} {system:>8.2f} {user + system:>8.2f} {rss:>8.1f} "
-      f"{(int(after) - int(before)) / 1e6:>9.1f} {len(writes):>7} "
-      f"{sum(1 for _, r in writes if r != 'ok'):>7} {gap:>10}")
+      f"{(int(after) - int(before)) / 1e6:>9.1f}")
+print(f"{'etcd write probe':<22} {'writes':>7} {'failed':>7} {'max_gap_ms':>10}")
+for name, (lo, hi) in (("whole upgrade", (0, 1 << 62)), ("master waves", (0, masters_end)),
+                       ("agent batches", (masters_end + 1, 1 << 62))):
+    count, failed, gap = probe(lo, hi)
+    print(f"{name:<22} {count:>7} {failed:>7} {gap:>10}")
 print(f"verified: {verified} of {hosts} addresses run their role's new bundle")
 PY
 ((upgrade_status == 0 && verified == hosts)) || exit 1
