@@ -24,12 +24,18 @@ write_probe() {
   done >"$1"
 }
 
-# members_probe OUT: every 200 ms, how many etcd members answer as healthy ("<ms> <n>").
+# members_probe OUT: every 200 ms, how many etcd members answer as healthy ("<ms> <n>"); a round
+# in which etcdctl did not report on every member (the client itself slow on a loaded machine)
+# prints nothing.
 members_probe() {
-  local i
+  local i out masters
+  masters=$(wc -l <"$FLEET_DIR/hosts.masters")
   for ((i = 0; i < 2000; i++)); do
     [ -e "$TMP/stop-probe" ] && break
-    echo "$(date +%s%3N) $(probe_ctl endpoint health 2>&1 | grep -c "is healthy")"
+    out=$(probe_ctl endpoint health 2>&1)
+    if [ "$(grep -c -e "is healthy" -e "is unhealthy" <<<"$out")" = "$masters" ]; then
+      echo "$(date +%s%3N) $(grep -c "is healthy" <<<"$out")"
+    fi
     sleep 0.2
   done >"$1"
 }
@@ -65,23 +71,23 @@ stop_probes() {
   wait "${probe_pids[@]}"
 }
 
-# longest_outage NAME: the longest run of failed writes, in ms (first failure → next ok).
-longest_outage() {
-  python3 - "$TMP/$1-writes.txt" <<'PY'
+# longest_gap NAME: the longest time between two successful writes, in ms (a failed write or a
+# slow one stretches it; no successful write after the first failure: 10^9).
+longest_gap() {
+  python3 - "$TMP/$1-writes.txt" <<'PY2'
 import sys
-longest, start = 0, None
+oks, failed_last = [], False
 for line in open(sys.argv[1]):
     ms, result = line.split()
-    ms = int(ms)
-    if result == "fail" and start is None: start = ms
-    if result == "ok" and start is not None: longest, start = max(longest, ms - start), None
-print(longest if start is None else 10**9)
-PY
+    if result == "ok": oks.append(int(ms))
+    failed_last = result != "ok"
+print(10**9 if failed_last or not oks else max((b - a for a, b in zip(oks, oks[1:])), default=0))
+PY2
 }
-# writes_summary NAME: "<writes> writes, <failed> failed, longest run of failures <ms> ms".
+# writes_summary NAME: "<writes> writes, <failed> failed, longest gap between successful writes <ms> ms".
 writes_summary() {
   echo "$(wc -l <"$TMP/$1-writes.txt") writes, $(grep -c fail "$TMP/$1-writes.txt") failed," \
-    "longest run of failures $(longest_outage "$1") ms"
+    "longest gap between successful writes $(longest_gap "$1") ms"
 }
 # fewest NAME KIND: the smallest count the members or registrations probe saw.
 fewest() { awk 'NR == 1 || $2 < min { min = $2 } END { print min }' "$TMP/$1-$2.txt"; }
@@ -97,4 +103,22 @@ hosts = set(open('$FLEET_DIR/hosts.$role').read().split())
 spans = sorted((s['started_ms'], s['finished_ms']) for s in map(json.loads, filter(str.strip, sys.stdin))
                if s['step'] == 'switch' and s['host'].rsplit(':', 1)[0] in hosts)
 print('count=%d' % len(spans), 'yes' if any(b[0] < a[1] for a, b in zip(spans, spans[1:])) else 'no')"
+}
+
+# etcd_args ADDRESS: the command line of that master's etcd (from its supervisor's pidfile: the
+# fleets of other tests may run etcd processes on this machine too).
+etcd_args() {
+  on_host "$1" 'tr "\0" " " </proc/$(cat /var/lib/dcinstall/run/etcd.child.pid)/cmdline'
+}
+
+# lead_from ADDRESS: moves etcd's leadership to that master (nothing when it leads already).
+lead_from() {
+  local status leader target
+  status=$(probe_ctl endpoint status) || return 1
+  # endpoint status (simple): ENDPOINT, ID, VERSION, DB SIZE, IS LEADER, ...
+  leader=$(awk -F', ' '$5 == "true" { print $1 }' <<<"$status")
+  target=$(awk -F', ' -v url="http://$1:2379" '$1 == url { print $2 }' <<<"$status")
+  [ -n "$leader" ] && [ -n "$target" ] || return 1
+  [ "$leader" = "http://$1:2379" ] && return 0
+  ETCDCTL_API=3 timeout 10 "$probe_etcdctl" --endpoints="$leader" move-leader "$target" >/dev/null
 }
