@@ -1,0 +1,206 @@
+// The rolling change (upgrade or rollback) as the screens show it: GET /api/v1/upgrade kept live
+// from the event stream (host_changed events update a host in place; a wave or run boundary
+// refetches), the plans of GET /api/v1/plan, and the words for each host's state.
+
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type ChangeHost, type ChangeState, type Plan, type RollingChange } from './api';
+import type { ServerEvent } from './events';
+import { onServerEvents, useStore } from './store';
+
+// "master 2/3" -> "Master 2 of 3", "public_agent batch 1/4" -> "Public agent batch 1 of 4".
+export function waveTitle(label: string): string {
+  const text = label.replace(/^public_agent/, 'public agent').replace(/(\d+)\/(\d+)/, '$1 of $2');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const STEP_WORDS: Record<string, string> = {
+  '': 'Starting',
+  probe: 'Checking',
+  drain: 'Draining',
+  switch: 'Switching',
+  health: 'Health check',
+  undrain: 'Undraining',
+  rollback: 'Rolling back',
+  'rollback-health': 'Health after rollback',
+};
+
+// The badge of a host: a StateBadge state (its icon and tone) and the word shown.
+export function hostBadge(host: Pick<ChangeHost, 'state' | 'step'>): { state: string; label: string } {
+  switch (host.state) {
+    case 'waiting':
+      return { state: 'pending', label: 'Waiting' };
+    case 'changing':
+      return { state: 'running', label: STEP_WORDS[host.step] ?? host.step };
+    case 'upgraded':
+      return { state: 'succeeded', label: 'Done' };
+    case 'rolled-back':
+      return { state: 'cancelled', label: 'Rolled back' };
+    case 'rollback-failed':
+      return { state: 'failed', label: 'Rollback failed' };
+    default:
+      return { state: 'failed', label: 'Failed' };
+  }
+}
+
+export function failedState(state: ChangeState) {
+  return state === 'rolled-back' || state === 'rollback-failed' || state === 'failed';
+}
+
+// The first 12 characters of a bundle id (they are content hashes).
+export function shortBundle(id: string) {
+  return id ? id.slice(0, 12) : '—';
+}
+
+// A plan as a rolling change that has not started: every host waiting.
+export function planAsChange(plan: Plan): RollingChange {
+  return {
+    known: false,
+    running: false,
+    run_id: null,
+    kind: plan.kind,
+    state: '',
+    phase: '',
+    wave: null,
+    summary: '',
+    hosts_total: plan.hosts_changing,
+    hosts_done: 0,
+    hosts_failed: 0,
+    event_id: 0,
+    waves: plan.waves.map((w, index) => ({
+      index,
+      label: w.label,
+      role: w.role,
+      state: 'waiting',
+      hosts: w.hosts.map((h) => ({ ...h, state: 'waiting', step: '', error: '' })),
+    })),
+  };
+}
+
+// Applies host_changed events to `change` in place; false when one names a host it does not
+// hold (the caller refetches).
+function applyHostChanges(change: RollingChange, events: ServerEvent[]): boolean {
+  let known = true;
+  for (const e of events) {
+    if (e.type !== 'host_changed') continue;
+    let found = false;
+    for (const wave of change.waves) {
+      const host = wave.hosts.find((h) => h.host === e.host);
+      if (!host) continue;
+      host.state = e.outcome;
+      host.step = e.step;
+      host.error = e.error;
+      host.from_bundle = e.from_bundle;
+      host.to_bundle = e.to_bundle;
+      found = true;
+      break;
+    }
+    known = known && found;
+  }
+  change.hosts_done = 0;
+  change.hosts_failed = 0;
+  for (const wave of change.waves) {
+    for (const h of wave.hosts) {
+      if (h.state === 'upgraded') change.hosts_done++;
+      if (failedState(h.state)) change.hosts_failed++;
+    }
+  }
+  return known;
+}
+
+function needsRefetch(e: ServerEvent) {
+  return (
+    e.type === 'run_started' ||
+    e.type === 'run_finished' ||
+    e.type === 'config_changed' ||
+    ((e.type === 'stage_started' || e.type === 'stage_finished') && e.stage === 'upgrade')
+  );
+}
+
+// GET /api/v1/upgrade, live. Batches that arrive while a fetch is in flight are replayed onto
+// its answer when they are newer than the event id it was taken at.
+export function useRollingChange(): RollingChange | null {
+  const { epoch } = useStore();
+  const [change, setChange] = useState<RollingChange | null>(null);
+  const current = useRef<RollingChange | null>(null);
+  const fetching = useRef(false);
+  const again = useRef(false);
+  const recent = useRef<{ id: number; events: ServerEvent[] }[]>([]);
+
+  useEffect(() => {
+    let alive = true;
+    const fetchNow = async () => {
+      if (fetching.current) {
+        again.current = true;
+        return;
+      }
+      fetching.current = true;
+      recent.current = [];
+      try {
+        const fresh = await api.upgrade();
+        for (const batch of recent.current) {
+          if (batch.id > fresh.event_id) applyHostChanges(fresh, batch.events);
+        }
+        if (alive) {
+          current.current = fresh;
+          setChange({ ...fresh });
+        }
+      } catch {
+        // The status banner reports an unreachable server; the next event refetches.
+      } finally {
+        fetching.current = false;
+        recent.current = [];
+        if (again.current && alive) {
+          again.current = false;
+          void fetchNow();
+        }
+      }
+    };
+    void fetchNow();
+    const off = onServerEvents((events, id) => {
+      if (fetching.current) recent.current.push({ id, events });
+      if (events.some(needsRefetch)) {
+        void fetchNow();
+        return;
+      }
+      const held = current.current;
+      if (!held || !events.some((e) => e.type === 'host_changed')) return;
+      if (id && id <= held.event_id) return;
+      if (!applyHostChanges(held, events)) void fetchNow();
+      setChange({ ...held });
+    });
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [epoch]);
+  return change;
+}
+
+// GET /api/v1/plan for `action`, refetched when the config changes or a run ends; null while
+// loading, while a run goes, or when there is no plan (no config, invalid config).
+export function usePlan(action: 'upgrade' | 'rollback', running: boolean): Plan | null {
+  const [plan, setPlan] = useState<Plan | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(
+    () =>
+      onServerEvents((events) => {
+        if (events.some((e) => e.type === 'config_changed' || e.type === 'run_finished')) setTick((n) => n + 1);
+      }),
+    [],
+  );
+  useEffect(() => {
+    if (running) {
+      setPlan(null);
+      return;
+    }
+    let alive = true;
+    api
+      .plan(action)
+      .then((p) => alive && setPlan(p))
+      .catch(() => alive && setPlan(null));
+    return () => {
+      alive = false;
+    };
+  }, [action, running, tick]);
+  return plan;
+}
