@@ -1,11 +1,11 @@
 // The rolling change (upgrade or rollback) as the screens show it: GET /api/v1/upgrade kept live
-// from the event stream (host_changed events update a host in place; a wave or run boundary
-// refetches), the plans of GET /api/v1/plan, and the words for each host's state.
+// from the event stream (wave and host events applied in place; a run's start or end refetches),
+// the plans of GET /api/v1/plan, and the words for each host's state.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ChangeHost, type ChangeState, type Plan, type RollingChange } from './api';
 import type { ServerEvent } from './events';
-import { onServerEvents, useStore } from './store';
+import { getState, onServerEvents, refreshStatus, useStore } from './store';
 
 // "master 2/3" -> "Master 2 of 3", "public_agent batch 1/4" -> "Public agent batch 1 of 4".
 export function waveTitle(label: string): string {
@@ -76,25 +76,50 @@ export function planAsChange(plan: Plan): RollingChange {
   };
 }
 
-// Applies host_changed events to `change` in place; false when one names a host it does not
-// hold (the caller refetches).
-function applyHostChanges(change: RollingChange, events: ServerEvent[]): boolean {
-  let known = true;
+// Applies a batch to `change` in place, as the server's RollingView does: a wave's
+// stage_started/stage_finished (stage upgrade; the phase is the wave's label) and host_changed.
+// False when the batch holds what only a refetch can show (a run began or ended, the config
+// changed, a host or wave it does not hold, a wave that failed).
+function applyEvents(change: RollingChange, events: ServerEvent[]): boolean {
+  let complete = true;
   for (const e of events) {
-    if (e.type !== 'host_changed') continue;
-    let found = false;
-    for (const wave of change.waves) {
-      const host = wave.hosts.find((h) => h.host === e.host);
-      if (!host) continue;
-      host.state = e.outcome;
-      host.step = e.step;
-      host.error = e.error;
-      host.from_bundle = e.from_bundle;
-      host.to_bundle = e.to_bundle;
-      found = true;
-      break;
+    if (e.type === 'run_started' || e.type === 'run_finished' || e.type === 'config_changed') {
+      complete = false;
+    } else if (e.type === 'stage_started' && e.stage === 'upgrade') {
+      change.phase = e.phase;
+      change.wave = null;
+      if (e.phase === 'health gate') continue;
+      const wave = change.waves.find((w) => w.label === e.phase && w.state === 'waiting');
+      if (wave) {
+        wave.state = 'running';
+        change.wave = wave.index;
+      } else {
+        complete = false;
+      }
+    } else if (e.type === 'stage_finished' && e.stage === 'upgrade') {
+      const wave = change.wave === null ? undefined : change.waves[change.wave];
+      if (wave) {
+        const ok = e.ok && wave.hosts.every((h) => h.state === 'upgraded');
+        wave.state = ok ? 'succeeded' : 'failed';
+        complete = complete && ok;
+      }
+      change.phase = '';
+      change.wave = null;
+    } else if (e.type === 'host_changed') {
+      let found = false;
+      for (const wave of change.waves) {
+        const host = wave.hosts.find((h) => h.host === e.host);
+        if (!host) continue;
+        host.state = e.outcome;
+        host.step = e.step;
+        host.error = e.error;
+        host.from_bundle = e.from_bundle;
+        host.to_bundle = e.to_bundle;
+        found = true;
+        break;
+      }
+      complete = complete && found;
     }
-    known = known && found;
   }
   change.hosts_done = 0;
   change.hosts_failed = 0;
@@ -104,11 +129,12 @@ function applyHostChanges(change: RollingChange, events: ServerEvent[]): boolean
       if (failedState(h.state)) change.hosts_failed++;
     }
   }
-  return known;
+  return complete;
 }
 
-function needsRefetch(e: ServerEvent) {
+function concernsTheChange(e: ServerEvent) {
   return (
+    e.type === 'host_changed' ||
     e.type === 'run_started' ||
     e.type === 'run_finished' ||
     e.type === 'config_changed' ||
@@ -138,7 +164,7 @@ export function useRollingChange(): RollingChange | null {
       try {
         const fresh = await api.upgrade();
         for (const batch of recent.current) {
-          if (batch.id > fresh.event_id) applyHostChanges(fresh, batch.events);
+          if (batch.id > fresh.event_id && !applyEvents(fresh, batch.events)) again.current = true;
         }
         if (alive) {
           current.current = fresh;
@@ -157,16 +183,15 @@ export function useRollingChange(): RollingChange | null {
     };
     void fetchNow();
     const off = onServerEvents((events, id) => {
+      if (!events.some(concernsTheChange)) return;
       if (fetching.current) recent.current.push({ id, events });
-      if (events.some(needsRefetch)) {
-        void fetchNow();
-        return;
-      }
       const held = current.current;
-      if (!held || !events.some((e) => e.type === 'host_changed')) return;
-      if (id && id <= held.event_id) return;
-      if (!applyHostChanges(held, events)) void fetchNow();
+      if (!held) return;
+      if (id && id <= held.event_id) return; // already in the snapshot
+      // Applied at once (a host's states show in order), then refetched when the batch needs it.
+      const applied = applyEvents(held, events);
       setChange({ ...held });
+      if (!applied) void fetchNow();
     });
     return () => {
       alive = false;
@@ -194,10 +219,17 @@ export function usePlan(action: 'upgrade' | 'rollback', running: boolean): Plan 
       return;
     }
     let alive = true;
-    api
-      .plan(action)
-      .then((p) => alive && setPlan(p))
-      .catch(() => alive && setPlan(null));
+    (async () => {
+      // Every run starts by re-reading the config (config_changed): no plan while one goes (409).
+      await refreshStatus();
+      if (!alive || getState().status?.running) return;
+      try {
+        const p = await api.plan(action);
+        if (alive) setPlan(p);
+      } catch {
+        if (alive) setPlan(null);
+      }
+    })();
     return () => {
       alive = false;
     };
