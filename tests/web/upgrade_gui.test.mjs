@@ -214,6 +214,14 @@ test('upgrade from Welcome, live, paused, resumed, and a halting master rolled b
   for (const m of masterIds.slice(1)) {
     assert.equal(await page.getAttribute(`.wave-host[data-host="${m}"]`, 'data-state'), 'waiting', `${m} untouched by the paused run`);
   }
+  // What the screen drew is GET /api/v1/upgrade's view.
+  const pausedView = await api('GET', '/api/v1/upgrade');
+  assert.equal(pausedView.state, 'paused');
+  assert.deepEqual(pausedView.waves.map((w) => [w.label, w.state, w.hosts[0].state]), [
+    ['master 1/3', 'succeeded', 'upgraded'],
+    ['master 2/3', 'waiting', 'waiting'],
+    ['master 3/3', 'waiting', 'waiting'],
+  ]);
   const resume = await page.waitForSelector('[data-testid=resume-upgrade]', { timeout: 15000 });
   assert.match(await resume.textContent(), /Resume 2 hosts/);
   await shot(page, '03-paused');
@@ -229,6 +237,9 @@ test('upgrade from Welcome, live, paused, resumed, and a halting master rolled b
   assert.match(await page.textContent('[data-testid=upgrade-outcome]'), /complete/);
   await shot(page, '05-completed');
   log(`upgrade done after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const doneView = await api('GET', '/api/v1/upgrade');
+  assert.equal(doneView.state, 'completed');
+  assert.deepEqual(doneView.waves.map((w) => w.hosts.map((h) => h.host)), masterIds.slice(1).map((m) => [m]));
   const after = await api('GET', '/api/v1/plan?action=upgrade');
   assert.equal(after.hosts_changing, 0, 'every master runs the new bundle');
 
