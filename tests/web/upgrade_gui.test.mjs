@@ -9,7 +9,7 @@
 //   - Resume upgrades the 2 masters left, one at a time, and the screen says completed;
 //   - a bundle whose health check fails on the first master: it is rolled back, the upgrade
 //     halts, the screen names the host, the failing check, that it was rolled back; the other
-//     masters stay waiting. Welcome then offers "Roll back 3 hosts".
+//     masters stay waiting. Welcome then offers the rollback of the last upgrade.
 // Every DOM change of the host rows is recorded in the page (a MutationObserver), so the test
 // checks the order it saw: never two masters changing at once.
 //

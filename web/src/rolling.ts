@@ -46,6 +46,11 @@ export function failedState(state: ChangeState) {
   return state === 'rolled-back' || state === 'rollback-failed' || state === 'failed';
 }
 
+// "1 host", "10,000 hosts".
+export function hosts(n: number) {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? 'host' : 'hosts'}`;
+}
+
 // The first 12 characters of a bundle id (they are content hashes).
 export function shortBundle(id: string) {
   return id ? id.slice(0, 12) : '—';

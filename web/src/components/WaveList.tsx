@@ -5,7 +5,7 @@
 
 import { useState } from 'preact/hooks';
 import type { ChangeHost, ChangeWave } from '../api';
-import { failedState, hostBadge, shortBundle, waveTitle } from '../rolling';
+import { failedState, hostBadge, hosts, shortBundle, waveTitle } from '../rolling';
 import { StateBadge } from './icons';
 
 const SHOWN = 8;
@@ -62,7 +62,7 @@ function Wave({ wave, live }: { wave: ChangeWave; live: boolean }) {
         <span class="phase-no">{wave.index + 1}</span>
         <h3>{waveTitle(wave.label)}</h3>
         <span class="muted">
-          {count} {count === 1 ? 'host' : 'hosts'}
+          {hosts(count)}
         </span>
         <span class="spacer" />
         {waveBadge(wave, live)}
@@ -74,7 +74,7 @@ function Wave({ wave, live }: { wave: ChangeWave; live: boolean }) {
       </ul>
       {hidden > 0 && (
         <button class="btn btn-ghost btn-small" onClick={() => setAll(true)}>
-          Show {hidden} more {hidden === 1 ? 'host' : 'hosts'}
+          Show {hosts(hidden)} more
         </button>
       )}
     </li>

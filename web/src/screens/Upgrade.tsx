@@ -8,7 +8,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, type ChangeWave, type RollingChange, type Status } from '../api';
 import { Icon, StateBadge } from '../components/icons';
 import { WaveList } from '../components/WaveList';
-import { failedState, hostBadge, planAsChange, usePlan, useRollingChange, waveTitle } from '../rolling';
+import { failedState, hostBadge, hosts, planAsChange, usePlan, useRollingChange, waveTitle } from '../rolling';
 import { refreshStatus } from '../store';
 
 function titleBadge(change: RollingChange) {
@@ -31,7 +31,7 @@ function Phase({ change }: { change: RollingChange }) {
     const count = wave.hosts.length;
     text = (
       <>
-        <b>{waveTitle(wave.label)}</b> ({count} {count === 1 ? 'host' : 'hosts'})
+        <b>{waveTitle(wave.label)}</b> ({hosts(count)})
         {busy.length > 0 && busy.length <= 3 && (
           <>
             :{' '}
@@ -199,12 +199,12 @@ export function Upgrade({ status }: { status: Status }) {
         )}
         {!running && toUpgrade > 0 && (
           <button class="btn btn-primary" disabled={busy} onClick={() => start('upgrade')} data-testid={resumable ? 'resume-upgrade' : 'start-upgrade'}>
-            <Icon name="play" size={13} /> {resumable ? 'Resume' : 'Upgrade'} {toUpgrade} {toUpgrade === 1 ? 'host' : 'hosts'}
+            <Icon name="play" size={13} /> {resumable ? 'Resume' : 'Upgrade'} {hosts(toUpgrade)}
           </button>
         )}
         {!running && toRollBack > 0 && (
           <button class="btn" disabled={busy} onClick={() => start('rollback')} data-testid="start-rollback">
-            <Icon name="retry" size={14} /> Roll back {toRollBack} {toRollBack === 1 ? 'host' : 'hosts'}
+            <Icon name="retry" size={14} /> Roll back {hosts(toRollBack)}
           </button>
         )}
         {running && !changeRunning && <span class="muted">Another run is going; wait for it to end.</span>}

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ConfigResponse, type Plan, type Status } from '../api';
 import { Icon, StateBadge } from '../components/icons';
 import { WaveList } from '../components/WaveList';
-import { planAsChange, usePlan } from '../rolling';
+import { hosts, planAsChange, usePlan } from '../rolling';
 import { navigate } from '../router';
 import { refreshStatus } from '../store';
 
@@ -39,8 +39,7 @@ function UpgradeOffer({ upgrade, rollback, running }: { upgrade: Plan | null; ro
       <h2>{n > 0 ? 'Upgrade available' : 'Roll back the last upgrade'}</h2>
       {n > 0 ? (
         <p>
-          The cluster is installed and the configuration's bundles differ from what runs on {n}{' '}
-          {n === 1 ? 'host' : 'hosts'}. The upgrade goes wave by wave, in this order; masters one at a time, so the
+          The cluster is installed and the configuration's bundles differ from what runs on {hosts(n)}. The upgrade goes wave by wave, in this order; masters one at a time, so the
           quorum is never lost:
         </p>
       ) : (
@@ -53,12 +52,12 @@ function UpgradeOffer({ upgrade, rollback, running }: { upgrade: Plan | null; ro
       <div class="actions">
         {n > 0 && (
           <button class="btn btn-primary" disabled={busy || running} onClick={() => start('upgrade')} data-testid="start-upgrade">
-            <Icon name="play" size={13} /> Upgrade {n} {n === 1 ? 'host' : 'hosts'}
+            <Icon name="play" size={13} /> Upgrade {hosts(n)}
           </button>
         )}
         {back > 0 && (
           <button class="btn" disabled={busy || running} onClick={() => start('rollback')} data-testid="start-rollback">
-            <Icon name="retry" size={14} /> Roll back {back} {back === 1 ? 'host' : 'hosts'}
+            <Icon name="retry" size={14} /> Roll back {hosts(back)}
           </button>
         )}
         <a class="btn btn-ghost" href="#/upgrade">
