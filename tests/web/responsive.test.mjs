@@ -227,9 +227,11 @@ test('a 10,000-host upgrade plan: Welcome and the Upgrade screen draw its waves 
   console.log(`upgrade plan of ${HOSTS} hosts: GET /plan ${planMs} ms (genconf on the server); Welcome drew ${waves.length} waves ` +
     `in ${welcomeMs} ms after navigation (${welcomeWork.toFixed(0)} ms of script/style/layout, ${rows} host rows); ` +
     `opening a batch of ${batch.hosts.length}: ${openMs} ms (${openWork.toFixed(0)} ms of work)`);
-  // The page's own work, not the server's genconf: budgets with room for a loaded machine.
+  // The page's own work, not the server's genconf (two plans, upgrade and rollback, one after
+  // the other: seconds for 10,000 hosts). Quiet: ~110 ms for Welcome, ~430 ms to open 900 rows;
+  // twice that seen on the loaded machine, so the budgets are about three times the quiet figure.
   assert.ok(welcomeWork < 1500, `Welcome's work for the plan: ${welcomeWork.toFixed(0)} ms`);
-  assert.ok(openWork < 1000, `opening a batch of ${batch.hosts.length}: ${openWork.toFixed(0)} ms of work`);
+  assert.ok(openWork < 1500, `opening a batch of ${batch.hosts.length}: ${openWork.toFixed(0)} ms of work`);
   await page.screenshot({ path: path.join(screenshotDir(), '13-big-upgrade-batch.png') });
   assert.deepEqual(errors, [], 'no console errors');
 });

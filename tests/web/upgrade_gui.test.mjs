@@ -9,7 +9,8 @@
 //   - Resume upgrades the 2 masters left, one at a time, and the screen says completed;
 //   - a bundle whose health check fails on the first master: it is rolled back, the upgrade
 //     halts, the screen names the host, the failing check, that it was rolled back; the other
-//     masters stay waiting. Welcome then offers the rollback of the last upgrade.
+//     masters stay waiting (a reload mid-run brings the live screen back). Welcome then offers
+//     the rollback of the last upgrade.
 // Every DOM change of the host rows is recorded in the page (a MutationObserver), so the test
 // checks the order it saw: never two masters changing at once.
 //
@@ -261,6 +262,10 @@ test('upgrade from Welcome, live, paused, resumed, and a halting master rolled b
   assert.match(await again.textContent(), /Upgrade 3 hosts/);
   await again.click();
   await page.waitForSelector('[data-testid=upgrade-phase][data-phase="master 1/3"]', { timeout: 60000 });
+  // A reload mid-run: the screen comes back from GET /upgrade, still live.
+  await page.reload();
+  await page.waitForSelector('[data-testid=upgrade-phase][data-phase="master 1/3"]', { timeout: 30000 });
+  assert.equal(await page.getAttribute(`.wave-host[data-host="${masterIds[0]}"]`, 'data-state'), 'changing');
   await waitForOutcome(page, 'stopped');
   const halted = await page.textContent('[data-testid=upgrade-outcome]');
   assert.match(halted, new RegExp(masterIds[0].replace(/\./g, '\\.')), `names the host: ${halted}`);

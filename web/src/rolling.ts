@@ -3,7 +3,7 @@
 // the plans of GET /api/v1/plan, and the words for each host's state.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type ChangeHost, type ChangeState, type Plan, type RollingChange } from './api';
+import { api, type ChangeHost, type ChangeState, type Plan, type RollingChange, type Status } from './api';
 import type { ServerEvent } from './events';
 import { getState, onServerEvents, refreshStatus, useStore } from './store';
 
@@ -206,8 +206,16 @@ export function useRollingChange(): RollingChange | null {
   return change;
 }
 
+// Whether some host of the config runs a bundle (its deploy succeeded): only then can a rolling
+// change have work (hosts never installed are not part of one).
+export function installed(status: Status | null) {
+  const roles = status?.stages.deploy?.roles ?? {};
+  return Object.values(roles).some((c) => (c?.succeeded ?? 0) > 0);
+}
+
 // GET /api/v1/plan for `action`, refetched when the config changes or a run ends; null while
-// loading, while a run goes, or when there is no plan (no config, invalid config).
+// loading, while a run goes, before anything is installed, or when the config is missing or
+// invalid (asked first: the plan would be an error response then).
 export function usePlan(action: 'upgrade' | 'rollback', running: boolean): Plan | null {
   const [plan, setPlan] = useState<Plan | null>(null);
   const [tick, setTick] = useState(0);
@@ -225,10 +233,15 @@ export function usePlan(action: 'upgrade' | 'rollback', running: boolean): Plan 
     }
     let alive = true;
     (async () => {
-      // Every run starts by re-reading the config (config_changed): no plan while one goes (409).
-      await refreshStatus();
-      if (!alive || getState().status?.running) return;
       try {
+        // Every run starts by re-reading the config (config_changed): no plan while one goes (409).
+        await refreshStatus();
+        const status = getState().status;
+        if (!alive || !status || status.running) return;
+        if (!installed(status) || !(await api.config()).valid) {
+          if (alive) setPlan(null);
+          return;
+        }
         const p = await api.plan(action);
         if (alive) setPlan(p);
       } catch {
