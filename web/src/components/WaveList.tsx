@@ -81,12 +81,24 @@ function Wave({ wave, live }: { wave: ChangeWave; live: boolean }) {
   );
 }
 
-export function WaveList({ waves, live, label }: { waves: ChangeWave[]; live: boolean; label: string }) {
+// `limit`: show at most that many waves, then a line saying how many more (Welcome's preview).
+export function WaveList({ waves, live, label, limit }: { waves: ChangeWave[]; live: boolean; label: string; limit?: number }) {
+  const shown = limit === undefined ? waves : waves.slice(0, limit);
+  const more = waves.length - shown.length;
   return (
-    <ol class="waves" aria-label={label} data-testid="waves">
-      {waves.map((w) => (
-        <Wave key={`${w.index}-${w.label}`} wave={w} live={live} />
-      ))}
-    </ol>
+    <>
+      <ol class="waves" aria-label={label} data-testid="waves">
+        {shown.map((w) => (
+          <Wave key={`${w.index}-${w.label}`} wave={w} live={live} />
+        ))}
+      </ol>
+      {more > 0 && (
+        <p class="muted" data-testid="more-waves">
+          … and {more.toLocaleString('en-US')} more {more === 1 ? 'wave' : 'waves'} (
+          {hosts(waves.slice(shown.length).reduce((n, w) => n + w.hosts.length, 0))}): see the{' '}
+          <a href="#/upgrade">Upgrade screen</a>.
+        </p>
+      )}
+    </>
   );
 }

@@ -48,7 +48,7 @@ function UpgradeOffer({ upgrade, rollback, running }: { upgrade: Plan | null; ro
           {back === 1 ? 'it' : 'them'} back to their previous bundle, with the same rules.
         </p>
       )}
-      {n > 0 && upgrade && <WaveList waves={planAsChange(upgrade).waves} live={false} label="The upgrade plan, in order" />}
+      {n > 0 && upgrade && <WaveList waves={planAsChange(upgrade).waves} live={false} label="The upgrade plan, in order" limit={6} />}
       <div class="actions">
         {n > 0 && (
           <button class="btn btn-primary" disabled={busy || running} onClick={() => start('upgrade')} data-testid="start-upgrade">
