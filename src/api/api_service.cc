@@ -97,7 +97,7 @@ ApiService::ApiService(transport::Executor executor, InstallerOptions options)
             [this](const std::string& stage, const std::string& host) {
               return m_model.host_event_json(stage, host);
             }),
-      m_runs(executor, m_model, m_log, m_hub) {
+      m_runs(executor, m_model, m_log, m_hub, m_rolling) {
   m_runs.on_finished([this] {
     if (m_when_idle) {
       auto done = std::move(m_when_idle);
@@ -195,12 +195,13 @@ transport::Task<ApiResponse> ApiService::handle(const ApiRequest& request) {
   if (route("/api/v1/status", "GET")) co_return get_status();
   if (route("/api/v1/hosts", "GET")) co_return get_hosts(request);
   if (route("/api/v1/plan", "GET")) co_return get_plan(request);
+  if (route("/api/v1/upgrade", "GET")) co_return get_upgrade();
   if (route("/api/v1/logs", "GET")) co_return get_logs(request);
   if (route("/api/v1/support-bundle", "GET")) co_return get_support_bundle();
   for (const char* known :
        {"/api/v1/schema", "/api/v1/config", "/api/v1/config/validate", "/api/v1/ssh-key",
         "/api/v1/runs", "/api/v1/runs/cancel", "/api/v1/status", "/api/v1/hosts", "/api/v1/plan",
-        "/api/v1/logs",
+        "/api/v1/upgrade", "/api/v1/logs",
         "/api/v1/support-bundle", "/api/v1/events"}) {
     if (path == known) {
       co_return error_response(405, "method_not_allowed", method + " is not supported on " + path);
@@ -409,6 +410,11 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
   if (action == "upgrade") run.kind = RunKind::Upgrade;
   if (action == "rollback") run.kind = RunKind::Rollback;
   Installer& installer = *m_installer;
+  if (run.kind != RunKind::Stages) {
+    // The Upgrade screen shows the waves still to come: the plan this run is about to execute.
+    // (A plan that cannot be made fails the run the same way, which then says why.)
+    if (auto plan = installer.rolling_plan(run.kind == RunKind::Rollback)) m_rolling.expect(*plan);
+  }
   auto started = co_await m_runs.start(installer, run);
   if (!started) co_return error_response(422, "run_failed", started.error().to_string());
   co_return json_response(202, {{"run_id", *started}});
@@ -468,6 +474,12 @@ ApiResponse ApiService::get_plan(const ApiRequest& request) {
   auto plan = m_installer->rolling_plan(action == "rollback");
   if (!plan) return error_response(422, "invalid_config", plan.error().to_string());
   return json_response(200, rolling_plan_json(*plan));
+}
+
+ApiResponse ApiService::get_upgrade() {
+  nlohmann::json view = m_rolling.json();
+  view["event_id"] = m_hub.current_id();
+  return json_response(200, view);
 }
 
 ApiResponse ApiService::get_support_bundle() {

@@ -14,6 +14,7 @@
 #include "api/event_hub.h"
 #include "api/http_message.h"
 #include "api/installer_parts.h"
+#include "api/rolling_view.h"
 #include "api/run_controller.h"
 #include "api/status_model.h"
 #include "api/step_log.h"
@@ -53,6 +54,8 @@ class ApiService {
   ApiResponse get_hosts(const ApiRequest& request);
   // ?action=upgrade|rollback: the rolling change's waves (rolling_plan_json).
   ApiResponse get_plan(const ApiRequest& request);
+  // The rolling change running now or last (RollingView), with the event id it is current at.
+  ApiResponse get_upgrade();
   ApiResponse get_logs(const ApiRequest& request);
   ApiResponse get_support_bundle();
 
@@ -71,6 +74,7 @@ class ApiService {
   StatusModel m_model;
   StepLog m_log;
   EventHub m_hub;
+  RollingView m_rolling;
   RunController m_runs;
   std::function<void()> m_when_idle;
 };

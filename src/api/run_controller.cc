@@ -24,12 +24,18 @@ std::optional<std::vector<Stage>> stages_of_action(const std::string& action) {
 }
 
 RunController::RunController(transport::Executor executor, StatusModel& model, StepLog& log,
-                             EventHub& hub)
-    : m_executor(executor), m_model(model), m_log(log), m_hub(hub), m_started_signal(executor) {}
+                             EventHub& hub, RollingView& rolling)
+    : m_executor(executor),
+      m_model(model),
+      m_log(log),
+      m_hub(hub),
+      m_rolling(rolling),
+      m_started_signal(executor) {}
 
 void RunController::FanOut::on_event(const Event& event) {
   m_owner.m_model.on_event(event);
   m_owner.m_log.on_event(event);
+  m_owner.m_rolling.on_event(event);
   m_owner.m_hub.on_event(event);
   if (const auto* started = std::get_if<StageStarted>(&event)) {
     if (m_owner.m_run.id == 0 && started->run_id != 0) m_owner.run_got_id(started->run_id);
@@ -95,6 +101,8 @@ void RunController::run_ended(Installer& installer, const RunOutcome& outcome) {
     m_run = *recorded;
   }
   m_model.set_run(m_run.id != 0 ? std::optional<RunInfo>(m_run) : std::nullopt, false);
+  m_rolling.finish(m_run.id, outcome.ok, outcome.cancelled,
+                   outcome.stopped.empty() ? m_end_error : outcome.stopped);
   m_hub.publish({{"type", "run_finished"},
                  {"run_id", m_run.id},
                  {"outcome", m_run.outcome},

@@ -1,7 +1,7 @@
 #pragma once
 // Starts and cancels installer runs for the API: one at a time, spawned on the io_context, their
 // events fanned out to the status model, the step log and the live event hub (which also gets
-// run_started / run_finished).
+// run_started / run_finished) and the rolling change's view.
 //
 // Lifetime: the Installer passed to start() and this controller outlive the run; the model, log
 // and hub outlive the controller. Single-threaded: on the io_context thread.
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/event_hub.h"
+#include "api/rolling_view.h"
 #include "api/status_model.h"
 #include "api/step_log.h"
 #include "installer/installer.h"
@@ -27,7 +28,8 @@ std::optional<std::vector<Stage>> stages_of_action(const std::string& action);
 
 class RunController {
  public:
-  RunController(transport::Executor executor, StatusModel& model, StepLog& log, EventHub& hub);
+  RunController(transport::Executor executor, StatusModel& model, StepLog& log, EventHub& hub,
+                RollingView& rolling);
 
   bool running() const { return m_running; }
 
@@ -59,6 +61,7 @@ class RunController {
   StatusModel& m_model;
   StepLog& m_log;
   EventHub& m_hub;
+  RollingView& m_rolling;
   FanOut m_fan_out{*this};
   Installer* m_installer = nullptr;
   bool m_running = false;

@@ -299,6 +299,8 @@ describe('dcinstall web without SSH hosts', () => {
       ['GET', '/api/v1/status'],
       ['GET', '/api/v1/hosts'],
       ['GET', '/api/v1/logs'],
+      ['GET', '/api/v1/plan'],
+      ['GET', '/api/v1/upgrade'],
       ['GET', '/api/v1/support-bundle'],
       ['GET', '/api/v1/events'],
       ['GET', '/api/v1/no-such-thing'],
@@ -657,6 +659,46 @@ describe('dcinstall web without SSH hosts', () => {
     const badFlag = await call(server, 'POST', '/api/v1/runs', { body: { action: 'preflight', install_prereqs: 'yes' } });
     assert.equal(badFlag.status, 400);
     assert.match(badFlag.json.error.message, /'install_prereqs' must be true or false/);
+  });
+
+  test('GET /upgrade: unknown before a rolling change, then the upgrade run with its plan and end', async () => {
+    const before = await call(server, 'GET', '/api/v1/upgrade');
+    assert.equal(before.status, 200, before.text);
+    assert.equal(before.json.known, false);
+    assert.equal(before.json.running, false);
+    assert.deepEqual(before.json.waves, []);
+    assert.equal(typeof before.json.event_id, 'number');
+    assert.equal((await call(server, 'POST', '/api/v1/upgrade', { body: {} })).status, 405);
+
+    // Nothing was ever installed: the plans change nothing (hosts without a bundle are not part
+    // of a rolling change, and there is no upgrade to roll back).
+    for (const action of ['upgrade', 'rollback']) {
+      const plan = await call(server, 'GET', `/api/v1/plan?action=${action}`);
+      assert.equal(plan.status, 200, plan.text);
+      assert.equal(plan.json.kind, action);
+      assert.equal(plan.json.hosts_changing, 0);
+      assert.deepEqual(plan.json.waves, []);
+    }
+    assert.equal((await call(server, 'GET', '/api/v1/plan?action=dance')).status, 400);
+
+    // An upgrade run anyway: its (empty) plan is the view's, then the cluster check on the
+    // unanswering master fails the run, and the view says it stopped.
+    const live = await openEvents(server);
+    const start = await call(server, 'POST', '/api/v1/runs', { body: { action: 'upgrade' } });
+    assert.equal(start.status, 202, start.text);
+    const during = await call(server, 'GET', '/api/v1/plan?action=upgrade');
+    assert.ok(during.status === 409 || during.status === 200, `plan during a run: ${during.status}`);
+    await live.waitFor(hasEvent('run_finished', (e) => e.run_id === start.json.run_id), 90000);
+    live.close();
+    const after = await call(server, 'GET', '/api/v1/upgrade');
+    assert.equal(after.json.known, true);
+    assert.equal(after.json.running, false);
+    assert.equal(after.json.run_id, start.json.run_id);
+    assert.equal(after.json.kind, 'upgrade');
+    assert.equal(after.json.state, 'stopped');
+    assert.equal(after.json.hosts_total, 0);
+    assert.deepEqual(after.json.waves, []);
+    assert.ok(after.json.event_id >= before.json.event_id);
   });
 
   test('an uploaded SSH key is stored 0600, set in the config, and never returned', async () => {

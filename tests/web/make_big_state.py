@@ -4,7 +4,9 @@ preflight run over the hosts of a config, for the GUI responsiveness test.
 
 usage: make_big_state.py STATE_DB HOSTS_FILE
 HOSTS_FILE: one "host role" per line (host as address:port). Every 50th host failed, every 13th
-was skipped; a few hosts get recorded steps with output.
+was skipped; a few hosts get recorded steps with output. Then a deploy run (2) that every host
+passed with an older bundle of its role (host_stages, host_bundles), so the cluster reads as
+installed and GET /api/v1/plan plans an upgrade of every host.
 """
 import sqlite3
 import sys
@@ -38,5 +40,12 @@ cur.executemany("INSERT INTO host_stages (host, stage, role, state, bundle_id, e
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 cur.executemany("INSERT INTO steps (run_id, host, stage, step, command, started_ms, finished_ms, exit_code, error, "
                 "output, output_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", steps)
+cur.execute("INSERT INTO runs (id, command, started_ms, finished_ms, outcome) VALUES (2, 'deploy', ?, ?, 'succeeded')",
+            (now - 900, now - 500))
+cur.executemany("INSERT INTO host_stages (host, stage, role, state, bundle_id, error, run_id, updated_ms) "
+                "VALUES (?, 'deploy', ?, 'succeeded', ?, '', 2, ?)",
+                [(host, role, f"old-{role}", now - 500) for host, role in hosts])
+bundles = [(host, role, f"old-{role}", now - 1000) for host, role in hosts]
+cur.executemany("INSERT INTO host_bundles (host, role, running, updated_ms) VALUES (?, ?, ?, ?)", bundles)
 db.commit()
 print(f"make_big_state: {len(rows)} hosts in {db_path}")

@@ -4,7 +4,7 @@
 
 export type Role = 'master' | 'agent' | 'public_agent';
 // The stages in run order, as the server names them (src/orchestrator's stage_name()).
-export const STAGE_NAMES = ['preflight', 'deploy', 'postflight', 'cluster-check', 'uninstall'] as const;
+export const STAGE_NAMES = ['preflight', 'deploy', 'postflight', 'cluster-check', 'uninstall', 'upgrade'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 export type StageState = 'not_started' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type HostState =
@@ -64,7 +64,8 @@ export interface RoleCounts {
 
 export interface StageStatus {
   state: StageState;
-  phase: 'masters' | 'agents' | '';
+  // deploy: 'masters' | 'agents'; upgrade: 'health gate' or the wave's label; else ''
+  phase: string;
   summary: string;
   seconds: number;
   roles: Partial<Record<Role, RoleCounts>>;
@@ -114,6 +115,62 @@ export interface LogStep {
   error: string;
   output: string;
   output_truncated: boolean;
+}
+
+// GET /api/v1/plan: what an upgrade or a rollback would change, wave by wave.
+export interface PlanHost {
+  host: string;
+  role: Role;
+  from_bundle: string;
+  to_bundle: string;
+  reason: string;
+}
+
+export interface PlanWave {
+  label: string;
+  role: Role;
+  hosts: PlanHost[];
+}
+
+export interface Plan {
+  kind: 'upgrade' | 'rollback';
+  hosts_changing: number;
+  waves: PlanWave[];
+  unchanged: PlanHost[];
+}
+
+// A host of a rolling change as it goes (GET /api/v1/upgrade, `host_changed` events).
+export type ChangeState = 'waiting' | 'changing' | 'upgraded' | 'rolled-back' | 'rollback-failed' | 'failed';
+
+export interface ChangeHost extends PlanHost {
+  state: ChangeState;
+  step: string;
+  error: string;
+}
+
+export interface ChangeWave {
+  index: number;
+  label: string;
+  role: Role;
+  state: 'waiting' | 'running' | 'succeeded' | 'failed';
+  hosts: ChangeHost[];
+}
+
+// GET /api/v1/upgrade: the rolling change running now or last.
+export interface RollingChange {
+  known: boolean;
+  running: boolean;
+  run_id: number | null;
+  kind: 'upgrade' | 'rollback';
+  state: '' | 'running' | 'completed' | 'paused' | 'stopped';
+  phase: string;
+  wave: number | null;
+  summary: string;
+  hosts_total: number;
+  hosts_done: number;
+  hosts_failed: number;
+  waves: ChangeWave[];
+  event_id: number;
 }
 
 export class ApiError extends Error {
@@ -210,6 +267,8 @@ export const api = {
     if (query.q) params.set('q', query.q);
     return call<HostsResponse>('GET', `/api/v1/hosts?${params}`, undefined, signal);
   },
+  plan: (action: 'upgrade' | 'rollback') => call<Plan>('GET', `/api/v1/plan?action=${action}`),
+  upgrade: () => call<RollingChange>('GET', '/api/v1/upgrade'),
   logs: (host: string, stage?: string) => {
     const params = new URLSearchParams({ host });
     if (stage) params.set('stage', stage);

@@ -9,6 +9,7 @@ import { Logs } from './screens/Logs';
 import { StageScreen } from './screens/StageScreen';
 import { Success } from './screens/Success';
 import { Unauthorized } from './screens/Unauthorized';
+import { Upgrade } from './screens/Upgrade';
 import { Welcome } from './screens/Welcome';
 import { useStore } from './store';
 
@@ -24,6 +25,8 @@ const NAV: { screen: ScreenName; label: string; stage?: 'preflight' | 'deploy' |
 // Where a fresh page (no #route) lands: the running stage, else Welcome.
 function defaultScreen(status: Status | null): ScreenName {
   if (status?.running) {
+    // A rolling change (upgrade, rollback, or deploy on an installed cluster) has its own screen.
+    if (status.stages.upgrade?.state === 'running') return 'upgrade';
     for (const s of ['preflight', 'deploy', 'postflight', 'cluster-check'] as const) {
       if (status.stages[s]?.state === 'running') return s === 'cluster-check' ? 'postflight' : s;
     }
@@ -104,6 +107,17 @@ export function App() {
           })}
         </ol>
         <div class="sidebar-sep" />
+        <a
+          href="#/upgrade"
+          class={`step-link${screen === 'upgrade' ? ' active' : ''}`}
+          aria-current={screen === 'upgrade' ? 'page' : undefined}
+        >
+          <span class="step-no">
+            <Icon name="upgrade" size={13} />
+          </span>
+          <span class="step-label">Upgrade</span>
+          {status?.stages.upgrade?.state === 'running' && <StateBadge state="running" label="" />}
+        </a>
         <a href="#/logs" class={`step-link${screen === 'logs' ? ' active' : ''}`}>
           <span class="step-no">
             <Icon name="log" size={13} />
@@ -124,6 +138,7 @@ export function App() {
         {status && screen === 'deploy' && <StageScreen kind="deploy" status={status} />}
         {status && screen === 'postflight' && <StageScreen kind="postflight" status={status} />}
         {status && screen === 'success' && <Success status={status} />}
+        {status && screen === 'upgrade' && <Upgrade status={status} />}
         {status && screen === 'logs' && <Logs status={status} params={route.params} />}
       </main>
     </div>

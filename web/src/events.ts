@@ -28,7 +28,8 @@ export interface StageStartedEvent {
   stage: StageName;
   run_id: number;
   hosts: Partial<Record<Role, number>>;
-  phase: 'masters' | 'agents' | '';
+  // deploy: 'masters' | 'agents'; upgrade: 'health gate' or the wave's label ('master 2/3')
+  phase: string;
 }
 
 export interface StageFinishedEvent {
@@ -40,6 +41,21 @@ export interface StageFinishedEvent {
   failures: { host: string; role: Role; error: string }[];
   summary: string;
   seconds: number;
+}
+
+// A host of a rolling change: when its change begins, before each step (outcome 'changing',
+// `step` the step starting), and when it ends (docs/events.md).
+export interface HostChangedEvent {
+  type: 'host_changed';
+  stage: StageName;
+  host: string;
+  role: Role;
+  from_bundle: string;
+  to_bundle: string;
+  kind: 'upgrade' | 'rollback';
+  outcome: 'changing' | 'upgraded' | 'rolled-back' | 'rollback-failed' | 'failed';
+  step: string;
+  error: string;
 }
 
 export interface RunStartedEvent {
@@ -55,6 +71,8 @@ export interface RunFinishedEvent {
   outcome: string;
   ok: boolean;
   cancelled: boolean;
+  // Why a rolling change stopped early (which host halted it, how to resume), else ''.
+  stopped?: string;
   error: string;
 }
 
@@ -67,6 +85,7 @@ export type ServerEvent =
   | OutputEvent
   | StageStartedEvent
   | StageFinishedEvent
+  | HostChangedEvent
   | RunStartedEvent
   | RunFinishedEvent
   | ConfigChangedEvent;
@@ -74,7 +93,8 @@ export type ServerEvent =
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
 export interface StreamHandlers {
-  onEvents: (events: ServerEvent[]) => void;
+  // `id`: the batch's id (ids increase), for views that hold a snapshot taken at an event id.
+  onEvents: (events: ServerEvent[], id: number) => void;
   onReset: () => void;
   onConnection: (state: ConnectionState) => void;
   // Called before a manual reconnect; resolves false to stop (e.g. the API answered 401).
@@ -122,7 +142,7 @@ export class EventStream {
       if (message.lastEventId) this.lastId = message.lastEventId;
       try {
         const parsed = JSON.parse(message.data) as { events?: ServerEvent[] };
-        if (parsed.events?.length) this.handlers.onEvents(parsed.events);
+        if (parsed.events?.length) this.handlers.onEvents(parsed.events, Number(message.lastEventId));
       } catch {
         // A malformed batch is dropped; the next status refresh repairs the view.
       }

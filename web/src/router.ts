@@ -1,8 +1,8 @@
 // Hash routes (#/preflight, #/logs?host=...), so a reload keeps the screen.
 import { useEffect, useState } from 'preact/hooks';
 
-export type ScreenName = 'welcome' | 'configure' | 'preflight' | 'deploy' | 'postflight' | 'success' | 'logs';
-export const SCREENS: ScreenName[] = ['welcome', 'configure', 'preflight', 'deploy', 'postflight', 'success', 'logs'];
+export type ScreenName = 'welcome' | 'configure' | 'preflight' | 'deploy' | 'postflight' | 'success' | 'logs' | 'upgrade';
+export const SCREENS: ScreenName[] = ['welcome', 'configure', 'preflight', 'deploy', 'postflight', 'success', 'logs', 'upgrade'];
 
 export interface Route {
   screen: ScreenName | null;

@@ -23,7 +23,7 @@ let state: AppState = {
 };
 
 const subscribers = new Set<() => void>();
-const eventListeners = new Set<(events: ServerEvent[]) => void>();
+const eventListeners = new Set<(events: ServerEvent[], id: number) => void>();
 
 function set(patch: Partial<AppState>) {
   state = { ...state, ...patch };
@@ -46,7 +46,7 @@ export function useStore(): AppState {
   return state;
 }
 
-export function onServerEvents(fn: (events: ServerEvent[]) => void): () => void {
+export function onServerEvents(fn: (events: ServerEvent[], id: number) => void): () => void {
   eventListeners.add(fn);
   return () => {
     eventListeners.delete(fn);
@@ -108,12 +108,12 @@ export async function start() {
     return;
   }
   stream = new EventStream('/api/v1/events', {}, state.status.event_id, {
-    onEvents(events) {
+    onEvents(events, id) {
       let stageChange = false;
-      for (const e of events) if (e.type !== 'host' && e.type !== 'output') stageChange = true;
+      for (const e of events) if (e.type !== 'host' && e.type !== 'output' && e.type !== 'host_changed') stageChange = true;
       if (stageChange) void refreshStatus();
       else refreshStatusSoon(400);
-      eventListeners.forEach((fn) => fn(events));
+      eventListeners.forEach((fn) => fn(events, id));
     },
     onReset() {
       void refreshStatus();

@@ -5,7 +5,7 @@ import type { JSX } from 'preact';
 
 type IconName =
   | 'check' | 'cross' | 'running' | 'pending' | 'skip' | 'cancel' | 'warn' | 'lock' | 'download'
-  | 'chevron' | 'retry' | 'play' | 'stop' | 'log' | 'search' | 'key' | 'info';
+  | 'chevron' | 'retry' | 'play' | 'stop' | 'log' | 'search' | 'key' | 'info' | 'upgrade';
 
 const paths: Record<IconName, JSX.Element> = {
   check: <path d="M3.5 8.5l3 3 6-7" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />,
@@ -41,6 +41,7 @@ const paths: Record<IconName, JSX.Element> = {
   retry: <path d="M12.5 6.5A5 5 0 1 0 13 9.5M12.5 2.5v4h-4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" />,
   play: <path d="M5 3.5v9l7-4.5z" fill="currentColor" />,
   stop: <rect x="4" y="4" width="8" height="8" rx="1" fill="currentColor" />,
+  upgrade: <path d="M8 13V3.5M4 7.5l4-4 4 4M3.5 13.5h9" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" />,
   log: <path d="M3.5 3.5h9M3.5 6.5h9M3.5 9.5h9M3.5 12.5h5" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" />,
   search: (
     <g fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round">
