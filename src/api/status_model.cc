@@ -199,8 +199,13 @@ void StatusModel::start_stage(const StageStarted& started) {
   m_last_stage = started.stage;
   view.phase = started.phase;
   if (view.state == "running") return;  // the next phase of the same stage run
+  // A rolling change runs its stage once per wave within one run: the hosts of earlier waves keep
+  // their states (and the stage its clock).
+  const bool next_wave = started.run_id != 0 && started.run_id == view.run_id;
+  view.run_id = started.run_id;
   view.state = "running";
   view.summary.clear();
+  if (next_wave) return;
   view.seconds = 0;
   view.started = std::chrono::steady_clock::now();
   for (HostCell& c : view.cells) {

@@ -81,6 +81,7 @@ class StatusModel final : public EventSink {
     std::string summary;
     double seconds = 0;
     bool all_hosts = true;
+    int64_t run_id = 0;  // the run that last started this stage
     std::chrono::steady_clock::time_point started;
     std::vector<HostCell> cells;  // parallel to m_hosts
   };

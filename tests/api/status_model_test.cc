@@ -95,6 +95,28 @@ TEST(StatusModelTest, SkippedHostKeepsAnEarlierSuccessAndStageStatesFollowEvents
   EXPECT_EQ(status["stages"]["deploy"]["roles"]["master"]["skipped"], 0);
 }
 
+TEST(StatusModelTest, ARollingChangesNextWaveKeepsTheEarlierWavesHosts) {
+  StatusModel model;
+  const ClusterConfig config = cluster_of(2, 0);
+  model.reset(&config, nullptr);
+  StageFinished wave_finished;
+  wave_finished.stage = "upgrade";
+  wave_finished.ok = true;
+  model.on_event(StageStarted{"upgrade", 7, {{Role::Master, 1}}, "master 1 of 2"});
+  model.on_event(finished("upgrade", "10.0.0.1:22", Role::Master, HostState::Succeeded));
+  model.on_event(wave_finished);
+  model.on_event(StageStarted{"upgrade", 7, {{Role::Master, 1}}, "master 2 of 2"});
+  model.on_event(HostStepStarted{"upgrade", "10.0.0.2:22", Role::Master, "switch", "x"});
+  nlohmann::json masters = model.status_json()["stages"]["upgrade"]["roles"]["master"];
+  EXPECT_EQ(masters["succeeded"], 1) << masters;
+  EXPECT_EQ(masters["running"], 1) << masters;
+  // The next run starts the stage afresh.
+  model.on_event(wave_finished);
+  model.on_event(StageStarted{"upgrade", 8, {{Role::Master, 2}}, "master 1 of 2"});
+  masters = model.status_json()["stages"]["upgrade"]["roles"]["master"];
+  EXPECT_EQ(masters["pending"], 2) << masters;
+}
+
 TEST(StatusModelTest, HostEventCarriesTheLatestState) {
   StatusModel model;
   const ClusterConfig config = cluster_of(1, 0);
