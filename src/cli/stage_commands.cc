@@ -217,8 +217,9 @@ void add_stage_commands(CLI::App& app, int& exit_code) {
       exit_code = run_stage_command(command, *options);
       return;
     }
-    std::cerr << "dcinstall: plan: unknown stage '" << *stage
-              << "' (install, preflight, deploy, postflight, uninstall, upgrade, rollback, prune)\n";
+    std::cerr
+        << "dcinstall: plan: unknown stage '" << *stage
+        << "' (install, preflight, deploy, postflight, uninstall, upgrade, rollback, prune)\n";
     exit_code = k_exit_usage;
   });
 }

@@ -247,10 +247,9 @@ class ManifestParser {
                  const std::function<void(const ManifestNode&)>& leave) {
     RoleState state;
     std::vector<std::pair<std::string, ManifestNode>> checks;
-    for (const auto& [key, value] :
-         m_reader.map_entries(node, {"requirements", "templates", "files", "artifacts", "services",
-                                     "prerequisites", "preflight", "health", "cluster_health", "drain",
-                                     "undrain", "leave"})) {
+    for (const auto& [key, value] : m_reader.map_entries(
+             node, {"requirements", "templates", "files", "artifacts", "services", "prerequisites",
+                    "preflight", "health", "cluster_health", "drain", "undrain", "leave"})) {
       if (key == "requirements") {
         read_requirements(value, role.requirements);
       } else if (key == "templates") {
@@ -536,10 +535,8 @@ class ManifestParser {
       for (const auto& [target, line] : state.target_lines) targets.push_back(target);
       const std::string suggestion = closest_match(path, targets);
       const std::string hint = suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?";
-      m_reader.error(value, "'" + path +
-                                "' is not a target of " + owner + " templates, files or "
-                                "artifacts" +
-                                hint);
+      m_reader.error(value, "'" + path + "' is not a target of " + owner +
+                                " templates, files or artifacts" + hint);
     }
     return path;
   }

@@ -225,7 +225,8 @@ Result<PrunePlan> Installer::prune_plan() {
 }
 
 void Installer::forget_host(const std::string& id) {
-  for (Stage stage : k_all_stages) m_seams.state.clear_host_stage(id, std::string(stage_name(stage)));
+  for (Stage stage : k_all_stages)
+    m_seams.state.clear_host_stage(id, std::string(stage_name(stage)));
   m_seams.state.clear_host_bundle(id);
 }
 
@@ -366,10 +367,9 @@ transport::Task<bool> Installer::run_prune(RunContext& context) {
   if (m_cancel_requested) runner.cancel();
   std::set<std::string> done;  // the hosts whose files are gone
   const HostProgram prune = stage_program(Stage::Prune, context.files, context.settings);
-  StageFinished cleaned = co_await runner.run(cleanup, context.outcome.run_id,
-                                              [&prune, &done](HostRun& run) {
-                                                return run_noting_success(run, prune, done);
-                                              });
+  StageFinished cleaned = co_await runner.run(
+      cleanup, context.outcome.run_id,
+      [&prune, &done](HostRun& run) { return run_noting_success(run, prune, done); });
   m_current_runner = nullptr;
   std::map<std::string, std::string> failed;  // host id -> why it stays
   std::set<std::string> unreachable;
@@ -422,19 +422,21 @@ transport::Task<bool> Installer::run_prune(RunContext& context) {
       continue;
     }
     std::string why;
+    HostState state = HostState::Failed;
     if (unreachable.count(id)) {
       why = std::string(k_not_reachable) + " (" + failed[id] + ")";
     } else if (failed.count(id)) {
       why = failed[id];
     } else if (!done.count(id)) {
       why = "cancelled before it started; run prune again";
+      state = HostState::Cancelled;
     } else {
       why = "its files are removed, but its leave steps failed on " + plan.leave_on->id() + ": " +
             left->second + "; run prune again";
     }
     why = context.redactor.redact(std::move(why));
     m_seams.state.set_host_stage({id, std::string(role_name(removed.host.role)),
-                                  std::string(stage_name(Stage::Prune)), HostState::Failed,
+                                  std::string(stage_name(Stage::Prune)), state,
                                   removed.bundle_id, why, context.outcome.run_id,
                                   m_seams.wall_clock.now_ms()});
     ++stays;
@@ -442,10 +444,9 @@ transport::Task<bool> Installer::run_prune(RunContext& context) {
   }
   if (stays == 0) co_return true;
   if (!m_cancel_requested) {
-    context.outcome.stopped = "prune: " + std::to_string(stays) + " of " +
-                              std::to_string(plan.hosts_with_work()) +
-                              " removed hosts remain (still listed by `dcinstall plan install`):" +
-                              remaining;
+    context.outcome.stopped =
+        "prune: " + std::to_string(stays) + " of " + std::to_string(plan.hosts_with_work()) +
+        " removed hosts remain (still listed by `dcinstall plan install`):" + remaining;
   }
   co_return false;
 }

@@ -24,8 +24,8 @@
 
 #include "genconf/genconf.h"
 #include "installer/config_loading.h"
-#include "orchestrator/events.h"
 #include "installer/installer_seams.h"
+#include "orchestrator/events.h"
 #include "orchestrator/plan.h"
 #include "orchestrator/prune_plan.h"
 #include "orchestrator/rolling_plan.h"

@@ -234,7 +234,8 @@ Task<Outcome<bool>> prune(HostRun& run, const StageFiles& files) {
   auto put = co_await put_files(run, files, false);
   if (!put || !*put) co_return put;
   ExecRequest drain{"if " + install_sh() + " --running-bundle >/dev/null 2>&1; then " +
-                        install_sh() + " --drain; else echo 'nothing installed: nothing to drain'; fi",
+                        install_sh() +
+                        " --drain; else echo 'nothing installed: nothing to drain'; fi",
                     std::nullopt, std::nullopt, std::nullopt};
   auto drained = co_await run_checked(run, "drain", drain, "drain failed");
   if (!drained || !*drained) co_return drained;

@@ -49,10 +49,12 @@ PrunePlan plan_prune(const PruneInputs& inputs) {
   std::set<std::string> running_masters;
   for (const HostBundle& row : inputs.bundles) {
     installed[row.host] = {row.role, row.running.empty() ? row.change_from : row.running};
-    if (row.role == role_name(Role::Master) && !row.running.empty()) running_masters.insert(row.host);
+    if (row.role == role_name(Role::Master) && !row.running.empty())
+      running_masters.insert(row.host);
   }
   for (const HostStageStatus& row : inputs.deploy) {
-    if (touched_by_deploy(row.state)) installed.emplace(row.host, std::make_pair(row.role, row.bundle_id));
+    if (touched_by_deploy(row.state))
+      installed.emplace(row.host, std::make_pair(row.role, row.bundle_id));
   }
   std::map<std::string, std::string> last_errors;
   for (const HostStageStatus& row : inputs.pruned) {
@@ -76,8 +78,8 @@ PrunePlan plan_prune(const PruneInputs& inputs) {
     if (const auto clash = configured_addresses.find(removed.host.address);
         clash != configured_addresses.end()) {
       removed.has_work = false;
-      removed.reason = "not pruned: its address is in the config as " + clash->second +
-                       " (the same machine)";
+      removed.reason =
+          "not pruned: its address is in the config as " + clash->second + " (the same machine)";
     }
     if (const auto error = last_errors.find(id); error != last_errors.end()) {
       removed.last_error = error->second;

@@ -47,10 +47,10 @@ struct PrunePlan {
 
 struct PruneInputs {
   const ClusterConfig* config = nullptr;
-  std::vector<HostBundle> bundles;               // what each host runs (the state)
-  std::vector<HostStageStatus> deploy;           // the state's deploy rows
-  std::vector<HostStageStatus> pruned;           // the state's prune rows
-  std::set<Role> roles_with_leave;               // roles whose distribution has leave steps
+  std::vector<HostBundle> bundles;      // what each host runs (the state)
+  std::vector<HostStageStatus> deploy;  // the state's deploy rows
+  std::vector<HostStageStatus> pruned;  // the state's prune rows
+  std::set<Role> roles_with_leave;      // roles whose distribution has leave steps
 };
 
 // A host is recorded as installed when it has a HostBundle row, or a deploy row that is running,

@@ -157,9 +157,9 @@ TEST_F(PruneTest, AFailedLeaveStepKeepsTheHostListed) {
   m_cluster.rule(" --leave ", failed_reply("FAILED deregister: etcd said no\n"));
   const RunOutcome first = m_cluster.run(*m_installer, prune_request());
   EXPECT_FALSE(first.ok);
-  EXPECT_NE(first.stopped.find("its leave steps failed on " +
-                               FakeCluster::id(FakeCluster::master(0))),
-            std::string::npos)
+  EXPECT_NE(
+      first.stopped.find("its leave steps failed on " + FakeCluster::id(FakeCluster::master(0))),
+      std::string::npos)
       << first.stopped;
   EXPECT_NE(first.stopped.find("etcd said no"), std::string::npos) << first.stopped;
   auto plan = m_installer->prune_plan();
@@ -204,8 +204,7 @@ TEST(PruneRefusalTest, RemovingEveryMasterIsRefused) {
   ASSERT_TRUE(installer->reload_config());
   auto plan = installer->prune_plan();
   ASSERT_TRUE(plan) << plan.error().to_string();
-  EXPECT_NE(plan->refused.find("it would remove every master"), std::string::npos)
-      << plan->refused;
+  EXPECT_NE(plan->refused.find("it would remove every master"), std::string::npos) << plan->refused;
   const RunOutcome refused = cluster.run(*installer, prune_request());
   EXPECT_FALSE(refused.ok);
   EXPECT_EQ(refused.stopped, plan->refused);

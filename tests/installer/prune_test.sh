@@ -32,7 +32,7 @@ gone_within_2s() {
   return 1
 }
 leave_config() {  # ADDRESS: takes the host out of the config
-  grep -vxF "  - $1" "$CONFIG" >"$CONFIG.new" && mv "$CONFIG.new" "$CONFIG"
+  grep -vxF -e "- $1" -e "  - $1" "$CONFIG" >"$CONFIG.new" && mv "$CONFIG.new" "$CONFIG"
 }
 # nothing_left ADDRESS: no dcinstall directory on the host, no process with its environment.
 nothing_left() {
@@ -75,7 +75,7 @@ leave_config "$removed"
 expect_exit 0 "plan install (text)" dci plan install
 grep -q "remove $removed:22 .*remove (not in the config)" "$TMP/last.out" &&
   pass "plan install prints 'remove (not in the config)'" || { fail "plan install text"; cat "$TMP/last.out"; }
-expect_exit 1 "prune without --yes and no terminal is refused" dci prune </dev/null
+expect_exit 2 "prune without --yes and no terminal is refused" dci prune </dev/null
 expect_exit 0 "prune --dry-run" dci prune --dry-run
 [ -n "$(registration "$removed")" ] && pass "after the dry run $removed is still registered" ||
   fail "the dry run changed something"
@@ -105,7 +105,7 @@ grep -q "$cut:22 (agent): not reachable: its files remain; run prune again when 
 gone_within_2s "$cut" && pass "the master deleted the registration of the cut-off $cut (lease TTL 60 s)" ||
   fail "the registration of $cut is still there"
 [ "$(prune_plan_hosts)" = "$cut:22" ] && pass "$cut stays listed" || fail "listed: '$(prune_plan_hosts)'"
-expect_exit 0 "status" "$DCINSTALL" status --work-dir "$WORK"
+expect_exit 1 "status (a host failed: exit 1)" "$DCINSTALL" status --work-dir "$WORK"
 grep -q "not reachable" "$TMP/last.out" && pass "status shows the not-reachable prune" ||
   { fail "status does not show it"; cat "$TMP/last.out"; }
 run=$(last_run_id)
