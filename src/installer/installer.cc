@@ -436,9 +436,8 @@ transport::Task<bool> Installer::run_prune(RunContext& context) {
     }
     why = context.redactor.redact(std::move(why));
     m_seams.state.set_host_stage({id, std::string(role_name(removed.host.role)),
-                                  std::string(stage_name(Stage::Prune)), state,
-                                  removed.bundle_id, why, context.outcome.run_id,
-                                  m_seams.wall_clock.now_ms()});
+                                  std::string(stage_name(Stage::Prune)), state, removed.bundle_id,
+                                  why, context.outcome.run_id, m_seams.wall_clock.now_ms()});
     ++stays;
     remaining += "\n  " + id + " (" + std::string(role_name(removed.host.role)) + "): " + why;
   }
