@@ -365,7 +365,7 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
   if (!json || !json->contains("action") || !json->at("action").is_string()) {
     co_return bad_body(
         "the body must be {\"action\": \"preflight\"|\"deploy\"|\"postflight\"|"
-        "\"install\"|\"uninstall\"|\"upgrade\"|\"rollback\", \"retry_failed\": bool, "
+        "\"install\"|\"uninstall\"|\"upgrade\"|\"rollback\"|\"prune\", \"retry_failed\": bool, "
         "\"install_prereqs\": bool}");
   }
   const std::string action = json->at("action").get<std::string>();
@@ -409,6 +409,7 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
   run.install_prereqs = install_prereqs;
   if (action == "upgrade") run.kind = RunKind::Upgrade;
   if (action == "rollback") run.kind = RunKind::Rollback;
+  if (action == "prune") run.kind = RunKind::Prune;
   Installer& installer = *m_installer;
   if (run.kind != RunKind::Stages) {
     // The Upgrade screen shows the waves still to come: the plan this run is about to execute.
@@ -464,12 +465,17 @@ ApiResponse ApiService::get_logs(const ApiRequest& request) {
 
 ApiResponse ApiService::get_plan(const ApiRequest& request) {
   const std::string action = request.param("action", "upgrade");
-  if (action != "upgrade" && action != "rollback") {
-    return bad_body("unknown action '" + action + "' (upgrade or rollback)");
+  if (action != "upgrade" && action != "rollback" && action != "prune") {
+    return bad_body("unknown action '" + action + "' (upgrade, rollback or prune)");
   }
   if (m_runs.running()) return run_going();
   if (!m_installer) {
-    return error_response(404, "no_config", "there is no config yet, so nothing to upgrade");
+    return error_response(404, "no_config", "there is no config yet, so nothing to " + action);
+  }
+  if (action == "prune") {
+    auto removed = m_installer->prune_plan();
+    if (!removed) return error_response(422, "invalid_config", removed.error().to_string());
+    return json_response(200, prune_plan_json(*removed));
   }
   auto plan = m_installer->rolling_plan(action == "rollback");
   if (!plan) return error_response(422, "invalid_config", plan.error().to_string());

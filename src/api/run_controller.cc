@@ -17,6 +17,7 @@ std::optional<std::vector<Stage>> stages_of_action(const std::string& action) {
                               Stage::ClusterCheck};
   }
   if (action == "uninstall") return std::vector<Stage>{Stage::Uninstall};
+  if (action == "prune") return std::vector<Stage>{Stage::Prune};
   if (action == "upgrade" || action == "rollback") {
     return std::vector<Stage>{Stage::Upgrade, Stage::ClusterCheck};
   }

@@ -22,8 +22,8 @@
 namespace dci::api {
 
 // The stages of a run action ("preflight", "deploy", "postflight", "install", "uninstall",
-// "upgrade", "rollback": the rolling change and the cluster check), or
-// nullopt for an unknown action.
+// "upgrade", "rollback": the rolling change and the cluster check; "prune": the removal of hosts
+// no longer in the config), or nullopt for an unknown action.
 std::optional<std::vector<Stage>> stages_of_action(const std::string& action);
 
 class RunController {

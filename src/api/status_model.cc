@@ -21,9 +21,11 @@ const std::vector<std::string> k_stage_names = [] {
   return names;
 }();
 
-// The cluster check runs on one master, an upgrade on the hosts that change.
+// The cluster check runs on one master, an upgrade on the hosts that change, a prune on hosts
+// no longer in the config (and the master that runs their leave steps).
 bool holds_every_host(const std::string& stage) {
-  return stage != stage_name(Stage::ClusterCheck) && stage != stage_name(Stage::Upgrade);
+  return stage != stage_name(Stage::ClusterCheck) && stage != stage_name(Stage::Upgrade) &&
+         stage != stage_name(Stage::Prune);
 }
 
 // "10.0.0.9:22" < "10.0.0.10:22": runs of digits compare as numbers.

@@ -21,6 +21,7 @@ void add_copy_command(CLI::App& app, int& exit_code);
 void add_genconf_command(CLI::App& app, int& exit_code);
 void add_stage_commands(CLI::App& app, int& exit_code);  // install, preflight, ..., plan
 void add_upgrade_commands(CLI::App& app, int& exit_code);  // upgrade, rollback
+void add_prune_command(CLI::App& app, int& exit_code);
 void add_status_commands(CLI::App& app, int& exit_code);  // status, logs
 void add_support_bundle_command(CLI::App& app, int& exit_code);
 void add_web_command(CLI::App& app, int& exit_code);

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   dci::cli::add_genconf_command(app, exit_code);
   dci::cli::add_stage_commands(app, exit_code);
   dci::cli::add_upgrade_commands(app, exit_code);
+  dci::cli::add_prune_command(app, exit_code);
   dci::cli::add_status_commands(app, exit_code);
   dci::cli::add_support_bundle_command(app, exit_code);
   dci::cli::add_web_command(app, exit_code);

@@ -8,8 +8,10 @@
 
 #include "cli/commands.h"
 #include "cli/installer_options.h"
+#include "cli/prune_command.h"
 #include "cli/run_loop.h"
 #include "cli/upgrade_commands.h"
+#include "orchestrator/event_json.h"
 
 namespace dci::cli {
 namespace {
@@ -124,6 +126,15 @@ int print_plans(Installer& installer, const std::vector<Stage>& stages, bool ret
     }
     out.push_back(stage_json);
   }
+  // Hosts that left the config: listed, never touched by install (`dcinstall prune` removes them).
+  if (std::find(stages.begin(), stages.end(), Stage::ClusterCheck) != stages.end() &&
+      std::find(stages.begin(), stages.end(), Stage::Preflight) != stages.end()) {
+    auto removed = installer.prune_plan();
+    if (removed && !removed->hosts.empty()) {
+      if (json) out.push_back(prune_plan_json(*removed));
+      if (!json) print_removed_hosts(*removed, std::cout);
+    }
+  }
   if (json) std::cout << out.dump(2) << "\n";
   return k_exit_ok;
 }
@@ -187,11 +198,15 @@ void add_stage_commands(CLI::App& app, int& exit_code) {
       "nothing. Exit status: 0, or 2 for a config error.");
   add_installer_options(*plan, *options, false);
   plan->add_option("stage", *stage,
-                   "install, preflight, deploy, postflight, uninstall, upgrade or rollback")
+                   "install, preflight, deploy, postflight, uninstall, upgrade, rollback or prune")
       ->capture_default_str();
   plan->add_flag("--retry-failed", options->retry_failed, "As with --retry-failed");
   add_install_prereqs_flags(*plan, *options);
   plan->callback([options, stage, &exit_code] {
+    if (*stage == "prune") {
+      exit_code = print_prune_plan(*options);
+      return;
+    }
     if (*stage == "upgrade" || *stage == "rollback") {
       exit_code = print_rolling_plan(*options, *stage == "rollback");
       return;
@@ -202,8 +217,9 @@ void add_stage_commands(CLI::App& app, int& exit_code) {
       exit_code = run_stage_command(command, *options);
       return;
     }
-    std::cerr << "dcinstall: plan: unknown stage '" << *stage
-              << "' (install, preflight, deploy, postflight, uninstall, upgrade, rollback)\n";
+    std::cerr
+        << "dcinstall: plan: unknown stage '" << *stage
+        << "' (install, preflight, deploy, postflight, uninstall, upgrade, rollback, prune)\n";
     exit_code = k_exit_usage;
   });
 }

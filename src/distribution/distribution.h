@@ -95,6 +95,10 @@ struct RoleSpec {
   // (`undrain`). Same shape and rules as checks; a failure fails the host's change.
   std::vector<CheckSpec> drain;
   std::vector<CheckSpec> undrain;
+  // Membership (optional): run when a host of this role leaves the cluster (`dcinstall prune`),
+  // on a remaining master, from the master's bundle (so `run` names a target of the master
+  // role), with DCINSTALL_LEAVING_ADDRESS and DCINSTALL_LEAVING_ROLE set. Same shape as checks.
+  std::vector<CheckSpec> leave;
 };
 
 struct Distribution {

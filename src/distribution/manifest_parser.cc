@@ -1,6 +1,7 @@
 #include "distribution/manifest_parser.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -226,20 +227,29 @@ class ManifestParser {
   // ---- roles ------------------------------------------------------------------------------
 
   void read_roles(const ManifestNode& node, Distribution& distribution) {
+    std::vector<std::pair<Role, ManifestNode>> leaves;
+    RoleState master;
     for (const auto& [name, role_node] :
          m_reader.map_entries(node, {"master", "agent", "public_agent"},
                               {"master", "agent", "public_agent"})) {
-      read_role(role_node, distribution.role(*role_from_name(name)));
+      const Role which = *role_from_name(name);
+      read_role(role_node, distribution.role(which), which == Role::Master ? &master : nullptr,
+                [&](const ManifestNode& leave) { leaves.emplace_back(which, leave); });
+    }
+    // A leave step runs on a master: its scripts are the master's, known once it is read.
+    for (const auto& [which, leave] : leaves) {
+      distribution.role(which).leave = read_checks(leave, master, "the master role's");
     }
   }
 
-  void read_role(const ManifestNode& node, RoleSpec& role) {
+  // `master_state`, when given, receives the role's targets; `leave` gets the role's `leave`.
+  void read_role(const ManifestNode& node, RoleSpec& role, RoleState* master_state,
+                 const std::function<void(const ManifestNode&)>& leave) {
     RoleState state;
     std::vector<std::pair<std::string, ManifestNode>> checks;
-    for (const auto& [key, value] :
-         m_reader.map_entries(node, {"requirements", "templates", "files", "artifacts", "services",
-                                     "prerequisites", "preflight", "health", "cluster_health", "drain",
-                                     "undrain"})) {
+    for (const auto& [key, value] : m_reader.map_entries(
+             node, {"requirements", "templates", "files", "artifacts", "services", "prerequisites",
+                    "preflight", "health", "cluster_health", "drain", "undrain", "leave"})) {
       if (key == "requirements") {
         read_requirements(value, role.requirements);
       } else if (key == "templates") {
@@ -250,6 +260,8 @@ class ManifestParser {
         role.artifacts = read_files(value, FileKind::Artifact, state);
       } else if (key == "services") {
         read_services(value, role.services);
+      } else if (key == "leave") {
+        leave(value);
       } else {
         checks.emplace_back(key, value);  // after every target of the role is known
       }
@@ -266,6 +278,7 @@ class ManifestParser {
                                       : role.cluster_health;
       list = read_checks(value, state);
     }
+    if (master_state) *master_state = state;
   }
 
   void read_requirements(const ManifestNode& node, Requirements& requirements) {
@@ -459,7 +472,9 @@ class ManifestParser {
     }
   }
 
-  std::vector<CheckSpec> read_checks(const ManifestNode& node, const RoleState& state) {
+  // `owner` names whose targets `run` must be, in errors ("this role's").
+  std::vector<CheckSpec> read_checks(const ManifestNode& node, const RoleState& state,
+                                     const std::string& owner = "this role's") {
     std::vector<CheckSpec> checks;
     std::map<std::string, int> names;
     for (const ManifestNode& item : m_reader.list_items(node)) {
@@ -471,7 +486,7 @@ class ManifestParser {
         if (key == "name") {
           check.name = unique_name(value, "check", "", names);
         } else if (key == "run") {
-          check.run = bundle_script(value, state);
+          check.run = bundle_script(value, state, owner);
         } else if (key == "message") {
           check.message = one_line_message(value, "a check message");
         } else {
@@ -512,17 +527,16 @@ class ManifestParser {
   }
 
   // A script a check or prerequisite runs: one of the role's bundle targets ("" when not).
-  std::string bundle_script(const ManifestNode& value, const RoleState& state) {
+  std::string bundle_script(const ManifestNode& value, const RoleState& state,
+                            const std::string& owner = "this role's") {
     std::string path = m_reader.text(value).value_or("");
     if (!path.empty() && !state.target_lines.count(path)) {
       std::vector<std::string> targets;
       for (const auto& [target, line] : state.target_lines) targets.push_back(target);
       const std::string suggestion = closest_match(path, targets);
       const std::string hint = suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?";
-      m_reader.error(value, "'" + path +
-                                "' is not a target of this role's templates, files or "
-                                "artifacts" +
-                                hint);
+      m_reader.error(value, "'" + path + "' is not a target of " + owner +
+                                " templates, files or artifacts" + hint);
     }
     return path;
   }

@@ -85,6 +85,12 @@ class RoleBundleBuilder {
     // Rolling-change steps, only when the role has some (the bundle id stays otherwise).
     if (!m_spec.drain.empty()) add("dcinstall/drain.list", 0644, checks_list(m_spec.drain));
     if (!m_spec.undrain.empty()) add("dcinstall/undrain.list", 0644, checks_list(m_spec.undrain));
+    // Membership: a master runs the leave steps of every role whose hosts may leave.
+    for (Role leaving : k_all_roles) {
+      const std::vector<CheckSpec>& leave = m_distribution.role(leaving).leave;
+      if (m_role != Role::Master || leave.empty()) continue;
+      add("dcinstall/leave-" + std::string(role_name(leaving)) + ".list", 0644, checks_list(leave));
+    }
     add("dcinstall/supervise", 0755, std::string(embedded_supervise_script()));
     return std::move(m_entries);
   }

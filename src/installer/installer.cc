@@ -51,6 +51,15 @@ transport::Task<void> flush_periodically(transport::Clock& clock, StateRecorder&
   }
 }
 
+// Runs `program` on `run`'s host and notes the host in `done` when it passed.
+transport::Task<transport::Outcome<bool>> run_noting_success(HostRun& run,
+                                                             const HostProgram& program,
+                                                             std::set<std::string>& done) {
+  auto outcome = co_await program(run);
+  if (outcome && *outcome) done.insert(run.host().id());
+  co_return outcome;
+}
+
 std::string run_outcome_name(const RunOutcome& outcome) {
   if (outcome.cancelled) return "cancelled";
   return outcome.ok ? "succeeded" : "failed";
@@ -192,6 +201,35 @@ Result<RollingPlan> Installer::rolling_plan(bool rollback) {
                              rollback);
 }
 
+PrunePlan Installer::plan_removed_hosts() const {
+  PruneInputs inputs;
+  inputs.config = &m_cluster;
+  inputs.bundles = m_seams.state.host_bundles();
+  inputs.deploy = m_seams.state.host_stages(std::string(stage_name(Stage::Deploy)));
+  inputs.pruned = m_seams.state.host_stages(std::string(stage_name(Stage::Prune)));
+  for (Role role : k_all_roles) {
+    if (!m_config.distribution->role(role).leave.empty()) inputs.roles_with_leave.insert(role);
+  }
+  return plan_prune(inputs);
+}
+
+Result<PrunePlan> Installer::prune_plan() {
+  if (m_running) return Error{"a run is going; plan when it ends"};
+  if (!m_config.result.valid() || !m_config.distribution) {
+    return Error{"the config " + m_config.path + " has " +
+                 std::to_string(m_config.result.errors.size()) +
+                 " error(s); run 'dcinstall validate -c " + m_config.path + "'"};
+  }
+  m_cluster = m_config.cluster();
+  return plan_removed_hosts();
+}
+
+void Installer::forget_host(const std::string& id) {
+  for (Stage stage : k_all_stages)
+    m_seams.state.clear_host_stage(id, std::string(stage_name(stage)));
+  m_seams.state.clear_host_bundle(id);
+}
+
 StagePlan Installer::plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
                                 const GenconfResult& generated) const {
   PlanInputs inputs;
@@ -314,6 +352,104 @@ transport::Task<bool> Installer::run_rolling(bool rollback, RunContext& context)
   co_return false;
 }
 
+transport::Task<bool> Installer::run_prune(RunContext& context) {
+  const PrunePlan plan = plan_removed_hosts();
+  if (!plan.refused.empty()) {
+    context.outcome.stopped = plan.refused;
+    co_return false;
+  }
+  if (plan.hosts_with_work() == 0) co_return true;
+
+  // The removed hosts, in parallel: drain, stop, remove every file.
+  const StagePlan cleanup = plan.cleanup_plan();
+  StageRunner runner(context.pool, m_seams.clock, context.events, context.runner_options);
+  m_current_runner = &runner;
+  if (m_cancel_requested) runner.cancel();
+  std::set<std::string> done;  // the hosts whose files are gone
+  const HostProgram prune = stage_program(Stage::Prune, context.files, context.settings);
+  StageFinished cleaned = co_await runner.run(
+      cleanup, context.outcome.run_id,
+      [&prune, &done](HostRun& run) { return run_noting_success(run, prune, done); });
+  m_current_runner = nullptr;
+  std::map<std::string, std::string> failed;  // host id -> why it stays
+  std::set<std::string> unreachable;
+  for (const HostFailure& failure : cleaned.failures) {
+    failed[failure.host] = failure.error;
+    if (failure.error.rfind(k_unreachable_prefix, 0) == 0) unreachable.insert(failure.host);
+  }
+  redact_stage_finished(cleaned, context.redactor);
+  context.outcome.stages.push_back(std::move(cleaned));
+
+  // Their leave steps on a remaining master: for the cleaned hosts and the unreachable ones
+  // (the cluster forgets those now; their own cleanup waits until they are back).
+  std::vector<LeavingHost> leaving;
+  for (const RemovedHost& removed : plan.hosts) {
+    const std::string id = removed.host.id();
+    if (!removed.has_work || (!done.count(id) && !unreachable.count(id))) continue;
+    if (m_config.distribution->role(removed.host.role).leave.empty()) continue;
+    leaving.push_back({id, removed.host.address, removed.host.role});
+  }
+  std::map<std::string, std::string> leave_failed;
+  if (!leaving.empty() && !m_cancel_requested) {
+    StagePlan leave{Stage::Prune,
+                    {{"leave", {{plan.leave_on, true, "", "the leave steps of removed hosts"}}}},
+                    "leave"};
+    StageRunner leave_runner(context.pool, m_seams.clock, context.events, context.runner_options);
+    m_current_runner = &leave_runner;
+    StageFinished left = co_await leave_runner.run(
+        leave, context.outcome.run_id, leave_program(context.files, leaving, leave_failed));
+    m_current_runner = nullptr;
+    // The master failed before its steps ran (unreachable, cancelled): every leave is undone.
+    if (!left.ok && leave_failed.empty()) {
+      const std::string why = left.failures.empty() ? "cancelled" : left.failures[0].error;
+      for (const LeavingHost& host : leaving) leave_failed[host.id] = why;
+    }
+    redact_stage_finished(left, context.redactor);
+    context.outcome.stages.push_back(std::move(left));
+  } else if (!leaving.empty()) {
+    for (const LeavingHost& host : leaving) leave_failed[host.id] = "cancelled";
+  }
+
+  // The state forgets each host that is done; the others stay listed, saying why.
+  std::string remaining;
+  int stays = 0;
+  for (const RemovedHost& removed : plan.hosts) {
+    const std::string id = removed.host.id();
+    if (!removed.has_work) continue;
+    const auto left = leave_failed.find(id);
+    if (done.count(id) && left == leave_failed.end()) {
+      forget_host(id);
+      continue;
+    }
+    std::string why;
+    HostState state = HostState::Failed;
+    if (unreachable.count(id)) {
+      why = std::string(k_not_reachable) + " (" + failed[id] + ")";
+    } else if (failed.count(id)) {
+      why = failed[id];
+    } else if (!done.count(id)) {
+      why = "cancelled before it started; run prune again";
+      state = HostState::Cancelled;
+    } else {
+      why = "its files are removed, but its leave steps failed on " + plan.leave_on->id() + ": " +
+            left->second + "; run prune again";
+    }
+    why = context.redactor.redact(std::move(why));
+    m_seams.state.set_host_stage({id, std::string(role_name(removed.host.role)),
+                                  std::string(stage_name(Stage::Prune)), state, removed.bundle_id,
+                                  why, context.outcome.run_id, m_seams.wall_clock.now_ms()});
+    ++stays;
+    remaining += "\n  " + id + " (" + std::string(role_name(removed.host.role)) + "): " + why;
+  }
+  if (stays == 0) co_return true;
+  if (!m_cancel_requested) {
+    context.outcome.stopped =
+        "prune: " + std::to_string(stays) + " of " + std::to_string(plan.hosts_with_work()) +
+        " removed hosts remain (still listed by `dcinstall plan install`):" + remaining;
+  }
+  co_return false;
+}
+
 transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, EventSink& sink,
                                                   const Redactor& redactor) {
   RunOutcome outcome;
@@ -386,7 +522,10 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
                      runner_options, pool, events, redactor};
 
   std::vector<Stage> stages = request.stages;
-  if (request.kind != RunKind::Stages) stages = {Stage::Upgrade, Stage::ClusterCheck};
+  if (request.kind == RunKind::Upgrade || request.kind == RunKind::Rollback) {
+    stages = {Stage::Upgrade, Stage::ClusterCheck};
+  }
+  if (request.kind == RunKind::Prune) stages = {Stage::Prune};
   outcome.ok = true;
   bool postflight_had_work = false;
   for (Stage stage : stages) {
@@ -398,6 +537,10 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
         break;
       }
       if (stage == Stage::Upgrade) continue;
+    }
+    if (stage == Stage::Prune) {
+      if (!co_await run_prune(context)) outcome.ok = false;
+      break;
     }
     bool skip_succeeded = request.skip_succeeded;
     if (stage == Stage::ClusterCheck) {

@@ -24,10 +24,11 @@
 
 #include "genconf/genconf.h"
 #include "installer/config_loading.h"
+#include "installer/installer_seams.h"
 #include "orchestrator/events.h"
 #include "orchestrator/plan.h"
+#include "orchestrator/prune_plan.h"
 #include "orchestrator/rolling_plan.h"
-#include "installer/installer_seams.h"
 #include "transport/asio.h"
 #include "util/result.h"
 
@@ -45,8 +46,9 @@ struct InstallerOptions {
   std::function<void(const std::string&)> warn;  // one-line warnings; default: none
 };
 
-// A run of stages, or a rolling change on its own (`dcinstall upgrade`, `dcinstall rollback`).
-enum class RunKind { Stages, Upgrade, Rollback };
+// A run of stages, a rolling change on its own (`dcinstall upgrade`, `dcinstall rollback`), or
+// the removal of the hosts no longer in the config (`dcinstall prune`).
+enum class RunKind { Stages, Upgrade, Rollback, Prune };
 
 struct RunRequest {
   std::string command;        // recorded as the run's command, e.g. "deploy --retry-failed"
@@ -64,6 +66,9 @@ struct RunRequest {
   // Rollback: the same rules, taking the last upgrade's hosts back to the bundle they kept.
   // Both ignore `stages`. Stages: a deploy stage runs the upgrade's rolling change first (its
   // hosts never change by a plain deploy), then installs the hosts that run nothing.
+  // Prune: the hosts of prune_plan() are drained and uninstalled, their role's leave steps run
+  // on a remaining master, and the state forgets each host that is done (one not reachable
+  // stays, with k_not_reachable); refused (nothing changed) when the plan is.
   RunKind kind = RunKind::Stages;
 };
 
@@ -112,6 +117,9 @@ class Installer {
   // What `upgrade` (or, with `rollback`, `rollback`) would change now, in waves; nothing runs.
   // Same errors and lifetime as plan().
   Result<RollingPlan> rolling_plan(bool rollback);
+  // The hosts the state records as installed that the config no longer lists (what `prune`
+  // removes, and whether it refuses). Errors: invalid config. Same lifetime as plan().
+  Result<PrunePlan> prune_plan();
 
   // Runs genconf, then the stages. Never throws; problems before any host is touched are in
   // RunOutcome::error. The host text of every event `sink` and the state store get, and of the
@@ -137,6 +145,11 @@ class Installer {
   // The health gate, then the waves. False when the change refused to start or stopped early
   // (RunOutcome::stopped says why); the waves' stages are appended to the outcome.
   transport::Task<bool> run_rolling(bool rollback, RunContext& context);
+  PrunePlan plan_removed_hosts() const;
+  // The prune: false when it was refused or a host stays (RunOutcome::stopped says which, why).
+  transport::Task<bool> run_prune(RunContext& context);
+  // The state forgets `id` (every stage row and what it runs), buffered.
+  void forget_host(const std::string& id);
 
   transport::Executor m_executor;
   InstallerOptions m_options;

@@ -228,6 +228,46 @@ Task<Outcome<bool>> uninstall(HostRun& run, const StageFiles& files) {
   co_return co_await run_checked(run, "uninstall", remove, "install.sh --uninstall failed");
 }
 
+// A host that left the config: drain it if anything is installed, then stop its services and
+// remove every file (install.sh --uninstall), the pushed files too.
+Task<Outcome<bool>> prune(HostRun& run, const StageFiles& files) {
+  auto put = co_await put_files(run, files, false);
+  if (!put || !*put) co_return put;
+  ExecRequest drain{"if " + install_sh() + " --running-bundle >/dev/null 2>&1; then " +
+                        install_sh() +
+                        " --drain; else echo 'nothing installed: nothing to drain'; fi",
+                    std::nullopt, std::nullopt, std::nullopt};
+  auto drained = co_await run_checked(run, "drain", drain, "drain failed");
+  if (!drained || !*drained) co_return drained;
+  ExecRequest remove{install_sh() + " --uninstall && rm -rf -- " + std::string(k_remote_dir),
+                     std::nullopt, std::nullopt, std::nullopt};
+  co_return co_await run_checked(run, "uninstall", remove, "install.sh --uninstall failed");
+}
+
+// On a remaining master: each leaving host's leave steps, all of them even when one fails.
+Task<Outcome<bool>> leave(HostRun& run, const StageFiles& files,
+                          const std::vector<LeavingHost>& leaving,
+                          std::map<std::string, std::string>& failed) {
+  auto put = co_await put_files(run, files, false);
+  if (!put || !*put) co_return put;
+  for (const LeavingHost& host : leaving) {
+    std::string output;
+    ExecRequest request{install_sh() + " --leave " + std::string(role_name(host.role)) +
+                            " --leaving-address " + shell_quote(host.address),
+                        std::nullopt, std::nullopt, std::nullopt};
+    auto result = co_await run.exec("leave " + host.id, request, &output);
+    if (!result) co_return result.error();
+    if (!result->success()) {
+      failed[host.id] = failure_reason(output, "leave failed (" + result->describe() + ")");
+    }
+  }
+  if (failed.empty()) co_return true;
+  std::string hosts;
+  for (const auto& [id, reason] : failed) hosts += (hosts.empty() ? "" : "; ") + id + ": " + reason;
+  run.fail("leave steps failed for " + std::to_string(failed.size()) + " host(s): " + hosts);
+  co_return false;
+}
+
 ExecRequest plain_request(std::string command) {
   return ExecRequest{std::move(command), std::nullopt, std::nullopt, std::nullopt};
 }
@@ -329,8 +369,18 @@ HostProgram stage_program(Stage stage, const StageFiles& files, const StageSetti
       return [&files](HostRun& run) { return uninstall(run, files); };
     case Stage::Upgrade:
       return [&settings](HostRun& run) { return health_gate(run, settings); };
+    case Stage::Prune:
+      return [&files](HostRun& run) { return prune(run, files); };
   }
   return {};
+}
+
+HostProgram leave_program(const StageFiles& files, const std::vector<LeavingHost>& leaving,
+                          std::map<std::string, std::string>& failed) {
+  return [&files, &leaving, &failed](HostRun& run) {
+    failed.clear();  // a retried attempt runs every step again
+    return leave(run, files, leaving, failed);
+  };
 }
 
 }  // namespace dci

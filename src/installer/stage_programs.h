@@ -9,6 +9,8 @@
 //   postflight:    install.sh --health, polled until it passes or postflight_timeout_s
 //   cluster-check: install.sh --cluster-health on one master, fed every host that passed
 //   uninstall:     put files · install.sh --uninstall, then the pushed files are removed
+//   prune:         a host no longer in the config: put install.sh · install.sh --drain (when
+//                  anything is installed) · install.sh --uninstall, then the pushed files removed
 //   upgrade:       the health gate before a rolling change: install.sh --health once, and with
 //                  gate_quorum also --cluster-health fed quorum_hosts (the waves of the change
 //                  run rolling_step_program)
@@ -19,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/cluster_config.h"
 #include "orchestrator/host_run.h"
@@ -53,6 +56,20 @@ struct StageSettings {
 
 // Preconditions: `files` and `settings` outlive every run of the returned program.
 HostProgram stage_program(Stage stage, const StageFiles& files, const StageSettings& settings);
+
+// A host leaving the cluster, as the leave steps on a remaining master see it.
+struct LeavingHost {
+  std::string id;  // its state id, "address:port" (the step is "leave <id>")
+  std::string address;
+  Role role = Role::Agent;
+};
+
+// On a remaining master: put install.sh, then for each of `leaving` the step "leave <id>",
+// install.sh --leave <role> --leaving-address <address> (the master bundle's leave steps for
+// that role). Every host's steps run; `failed` gets id -> reason for those that failed (the
+// host fails when any did). Preconditions: the arguments outlive every run of the program.
+HostProgram leave_program(const StageFiles& files, const std::vector<LeavingHost>& leaving,
+                          std::map<std::string, std::string>& failed);
 
 // The steps of a rolling change on a host (RollingRunner), as install.sh calls:
 //   probe:  install.sh --running-bundle (ok: the host runs the change's target)

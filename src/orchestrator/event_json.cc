@@ -141,4 +141,24 @@ nlohmann::json rolling_plan_json(const RollingPlan& plan) {
           {"unchanged", unchanged}};
 }
 
+nlohmann::json prune_plan_json(const PrunePlan& plan) {
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const RemovedHost& removed : plan.hosts) {
+    hosts.push_back({{"host", removed.host.id()},
+                     {"role", role_text(removed.host.role)},
+                     {"has_work", removed.has_work},
+                     {"bundle_id", removed.bundle_id},
+                     {"reason", removed.reason},
+                     {"action", removed.has_work ? "remove" : "keep"},
+                     {"last_error", removed.last_error}});
+  }
+  const int with_work = plan.hosts_with_work();
+  return {{"stage", "prune"},
+          {"hosts_with_work", with_work},
+          {"hosts_without_work", static_cast<int>(plan.hosts.size()) - with_work},
+          {"refused", plan.refused},
+          {"leave_on", plan.leave_on ? plan.leave_on->id() : ""},
+          {"phases", nlohmann::json::array({{{"name", "removed hosts"}, {"hosts", hosts}}})}};
+}
+
 }  // namespace dci

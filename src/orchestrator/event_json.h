@@ -5,6 +5,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "orchestrator/events.h"
+#include "orchestrator/prune_plan.h"
 #include "orchestrator/rolling_plan.h"
 
 namespace dci {
@@ -18,5 +19,11 @@ nlohmann::json host_bundle_json(const HostBundle& row);
 // A rolling plan: {kind, hosts_changing, waves: [{label, role, hosts: [{host, role, from_bundle,
 // to_bundle, reason}]}], unchanged: [...]}, as `plan upgrade --json` and the API give it.
 nlohmann::json rolling_plan_json(const RollingPlan& plan);
+
+// The hosts to remove: {stage: "prune", hosts_with_work, hosts_without_work, refused, leave_on,
+// phases: [{name: "removed hosts", hosts: [{host, role, has_work, bundle_id, reason, action:
+// "remove", last_error}]}]}, the shape of a stage of `plan install --json` (which ends with it
+// when there are any), `plan prune --json` and the API's GET /api/v1/plan?action=prune.
+nlohmann::json prune_plan_json(const PrunePlan& plan);
 
 }  // namespace dci

@@ -86,6 +86,8 @@ std::string_view stage_name(Stage stage) {
       return "uninstall";
     case Stage::Upgrade:
       return "upgrade";
+    case Stage::Prune:
+      return "prune";
   }
   return "?";
 }

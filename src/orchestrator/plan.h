@@ -15,13 +15,15 @@ namespace dci {
 
 // ClusterCheck runs after postflight, on one master: every master in one quorum, every agent
 // registered with its role.
-// Upgrade: a rolling change (its health gate and waves); the others are install's stages.
-enum class Stage { Preflight, Deploy, Postflight, ClusterCheck, Uninstall, Upgrade };
-// "preflight", "deploy", "postflight", "cluster-check", "uninstall", "upgrade"
+// Upgrade: a rolling change (its health gate and waves); Prune: the removal of hosts no longer in
+// the config (prune_plan.h); the others are install's stages.
+enum class Stage { Preflight, Deploy, Postflight, ClusterCheck, Uninstall, Upgrade, Prune };
+// "preflight", "deploy", "postflight", "cluster-check", "uninstall", "upgrade", "prune"
 std::string_view stage_name(Stage stage);
 // Every stage, in the order the status and the GUI show them.
-inline constexpr Stage k_all_stages[] = {Stage::Preflight, Stage::Deploy,    Stage::Postflight,
-                                         Stage::ClusterCheck, Stage::Upgrade, Stage::Uninstall};
+inline constexpr Stage k_all_stages[] = {Stage::Preflight,    Stage::Deploy,  Stage::Postflight,
+                                         Stage::ClusterCheck, Stage::Upgrade, Stage::Uninstall,
+                                         Stage::Prune};
 std::optional<Stage> stage_from_name(std::string_view name);
 
 struct PlannedHost {

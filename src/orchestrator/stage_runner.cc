@@ -111,7 +111,9 @@ transport::Task<void> StageRunner::run_phase(const std::string& stage, const Pla
       state = HostState::Failed;
       error = report.error ? report.error->to_string()
                            : (failures[index].empty() ? "failed" : failures[index]);
-      if (report.status == transport::HostStatus::Unreachable) error = "unreachable: " + error;
+      if (report.status == transport::HostStatus::Unreachable) {
+        error = std::string(k_unreachable_prefix) + error;
+      }
     }
     finish_host(stage, *work[index], state, error, result);
   };

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "config/cluster_config.h"
 #include "orchestrator/events.h"
@@ -24,6 +25,9 @@
 #include "transport/transport.h"
 
 namespace dci {
+
+// How a host's failure begins when it could not be reached (HostFailure::error, HostFinished).
+inline constexpr std::string_view k_unreachable_prefix = "unreachable: ";
 
 struct StageRunnerOptions {
   size_t parallelism = 200;

@@ -92,6 +92,31 @@ TEST(DistributionLoaderTest, DrainAndUndrainAreOptionalCheckListsOfTheRole) {
       << parsed.errors[0].to_string();
 }
 
+TEST(DistributionLoaderTest, LeaveStepsOfAnyRoleRunAMastersTargets) {
+  // The agent comes first: its leave steps are checked once the master's targets are known.
+  const std::string manifest =
+      "format_version: 1\nname: p\nversion: '1'\nroles:\n  agent:\n    files:\n"
+      "      - {source: distribution.yaml, target: agent-only.sh}\n    leave:\n"
+      "      - {name: deregister, run: leave.sh, message: m, timeout_s: 20}\n"
+      "      - {name: own, run: agent-only.sh, message: m}\n"
+      "  master:\n    files:\n      - {source: distribution.yaml, target: leave.sh}\n"
+      "  public_agent: {}\n";
+  const std::string dir = ::testing::TempDir() + "/leave-manifest";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/distribution.yaml") << manifest;
+  const ManifestResult parsed = parse_manifest(manifest, "distribution.yaml", dir);
+  ASSERT_EQ(parsed.distribution.agent.leave.size(), 1u);
+  EXPECT_EQ(parsed.distribution.agent.leave[0].run, "leave.sh");
+  EXPECT_EQ(parsed.distribution.agent.leave[0].timeout_s, 20);
+  EXPECT_TRUE(parsed.distribution.master.leave.empty());
+  // A script of the agent's own bundle is not on the master that runs the step.
+  ASSERT_EQ(parsed.errors.size(), 1u);
+  EXPECT_NE(parsed.errors[0].to_string().find(
+                "'agent-only.sh' is not a target of the master role's templates"),
+            std::string::npos)
+      << parsed.errors[0].to_string();
+}
+
 TEST(DistributionLoaderTest, ReadsTheDistributionKeyBeforeValidation) {
   EXPECT_EQ(read_distribution_choice("cluster_name: a\n", "c.yaml").value, "reference");
   const DistributionChoice choice =

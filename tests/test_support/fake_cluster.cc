@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 namespace dci {
@@ -103,6 +104,24 @@ void FakeCluster::rule(std::string contains, tr::FakeExecReply reply, std::set<s
 
 void FakeCluster::append_config(const std::string& lines) {
   std::ofstream(m_dir.path() / "config.yaml", std::ios::app) << lines;
+}
+
+void FakeCluster::edit_config(const std::string& from, const std::string& to) {
+  const auto path = m_dir.path() / "config.yaml";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t at = text.find(from);
+  if (at == std::string::npos) throw std::runtime_error("the config has no '" + from + "'");
+  text.replace(at, from.size(), to);
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+void FakeCluster::set_reachable(const std::string& address, bool reachable) {
+  script(address);
+  if (reachable) return;
+  tr::FakeHostBehavior behavior;
+  behavior.never_answers = true;
+  m_transport.set_host(address, behavior);
 }
 
 std::unique_ptr<Installer> FakeCluster::open() {

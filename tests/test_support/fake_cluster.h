@@ -62,6 +62,11 @@ class FakeCluster {
 
   // Appends `lines` to the config file (then Installer::reload_config()).
   void append_config(const std::string& lines);
+  // Replaces the first `from` of the config file by `to` (throws when there is none), e.g.
+  // edit_config("  - " + agent(2) + "\n", "") takes an agent out of the config.
+  void edit_config(const std::string& from, const std::string& to);
+  // An unreachable host never answers a connection (until made reachable again).
+  void set_reachable(const std::string& address, bool reachable);
 
   // An installer on this cluster (throws when the config does not load).
   std::unique_ptr<Installer> open();

@@ -12,6 +12,9 @@
 #   install.sh [options] --rollback               switch back to the bundle active before this one
 #   install.sh [options] --running-bundle         print "active <id>" and "previous <id>" lines
 #   install.sh [options] --drain | --undrain      run the installed role's drain/undrain steps
+#   install.sh [options] --leave ROLE --leaving-address ADDR
+#                                                 on a master: run the steps that remove the
+#                                                 leaving ROLE host ADDR from the cluster
 #
 # Options:
 #   --root DIR      install under DIR instead of / (default: $DCINSTALL_ROOT, else /)
@@ -21,9 +24,9 @@
 #   --init MODE     auto (systemd when PID 1 is systemd and --root is /), systemd, supervisor
 #
 # Exit status: 0 done, nothing to do, or every check passed; 1 a check failed (a missing
-# prerequisite too; --running-bundle: nothing installed); 2 usage error; 3 the bundle could not
-# be fetched or failed verification; 4 installing (a prerequisite too), rolling back (no previous
-# bundle kept) or uninstalling failed.
+# prerequisite, a leave step too; --running-bundle: nothing installed); 2 usage error; 3 the
+# bundle could not be fetched or failed verification; 4 installing (a prerequisite too), rolling
+# back (no previous bundle kept) or uninstalling failed.
 set -uo pipefail
 umask 022
 
@@ -41,17 +44,17 @@ die() {
 log() { echo "install.sh: $*"; }
 
 usage() {
-  sed -n '2,27s/^# \{0,1\}//p' "$0" 2>/dev/null ||
+  sed -n '2,29s/^# \{0,1\}//p' "$0" 2>/dev/null ||
     echo "usage: install.sh [--root DIR] [--bundle FILE] [--url URL] [--address ADDR] <role>"
 }
 
 # Sets the globals below from the command line.
 parse_command_line() {
   mode=install role="" root="${DCINSTALL_ROOT:-/}" bundle_file="" url="$DCI_BOOTSTRAP_URL"
-  address="" init=auto
+  address="" init=auto leaving_address=""
   while [ $# -gt 0 ]; do
     case $1 in
-      --root | --bundle | --url | --address | --init)
+      --root | --bundle | --url | --address | --init | --leaving-address)
         [ $# -ge 2 ] || die 2 "$1 needs a value"
         case $1 in
           --root) root=$2 ;;
@@ -59,6 +62,7 @@ parse_command_line() {
           --url) url=$2 ;;
           --address) address=$2 ;;
           --init) init=$2 ;;
+          --leaving-address) leaving_address=$2 ;;
         esac
         shift 2
         ;;
@@ -76,6 +80,7 @@ parse_command_line() {
       --running-bundle) mode=running-bundle; shift ;;
       --drain) mode=drain; shift ;;
       --undrain) mode=undrain; shift ;;
+      --leave) mode=leave; shift ;;
       -h | --help) usage; exit 0 ;;
       -*) die 2 "unknown option '$1' (see --help)" ;;
       *)
@@ -90,6 +95,7 @@ parse_command_line() {
   case $root in *[\"\\\$\`]* | *$'\n'*) die 2 "--root may not contain quotes, \\, \$ or \`" ;; esac
   case $init in auto | systemd | supervisor) ;; *) die 2 "--init must be auto, systemd or supervisor" ;; esac
   case $address in *[!A-Za-z0-9.:-]*) die 2 "--address '$address' is not an address" ;; esac
+  case $leaving_address in *[!A-Za-z0-9.:-]*) die 2 "--leaving-address '$leaving_address' is not an address" ;; esac
   url=${url%/}
 
   R=${root%/}  # "" for /
@@ -599,6 +605,30 @@ do_health() {
   return 1
 }
 
+# --leave ROLE: the active (master) bundle's steps that remove the host --leaving-address of ROLE.
+do_leave() {
+  local id home list
+  case $role in master | agent | public_agent) ;; *) die 2 "--leave takes a role: master, agent or public_agent" ;; esac
+  [ -n "$leaving_address" ] || die 2 "--leave needs --leaving-address ADDR"
+  id=$(readlink "$ACTIVE" 2>/dev/null)
+  [ -n "$id" ] && [ -f "$ETC/host.env" ] || die 2 "nothing is installed under $root"
+  home="$OPT/$id"
+  list="$home/dcinstall/leave-$role.list"
+  load_host_env
+  if [ ! -s "$list" ]; then
+    log "this bundle has no leave steps for the $role role"
+    return 0
+  fi
+  export DCINSTALL_LEAVING_ADDRESS="$leaving_address" DCINSTALL_LEAVING_ROLE="$role"
+  run_checks "$list" "$home" /dev/null
+  if [ "$failed" -eq 0 ]; then
+    log "leave of $role $leaving_address: all $total steps passed"
+    return 0
+  fi
+  log "leave of $role $leaving_address: $failed of $total steps failed"
+  return 1
+}
+
 # The whole script is read before anything runs (so a partial download runs nothing; check its
 # SHA-256 before running it: docs/bundle-format.md, "Pull install").
 main() {
@@ -617,6 +647,7 @@ main() {
       report_passed=1
       do_health "$mode.list"
       ;;
+    leave) do_leave ;;
   esac
 }
 
