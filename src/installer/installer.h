@@ -65,6 +65,9 @@ struct RunRequest {
   // Both ignore `stages`. Stages: a deploy stage runs the upgrade's rolling change first (its
   // hosts never change by a plain deploy), then installs the hosts that run nothing.
   RunKind kind = RunKind::Stages;
+  // Not empty: only these hosts (ids) get work in the stages (the cluster check aside), e.g. the
+  // hosts of one failure cause being retried; the others are skipped as "not selected".
+  std::vector<std::string> only_hosts{};
 };
 
 // The command line a run is recorded as: `action` and its flags, e.g.

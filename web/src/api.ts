@@ -175,6 +175,7 @@ export interface HostQuery {
   role?: string;
   state?: string;
   q?: string;
+  cause?: string;
   offset: number;
   limit: number;
 }
@@ -208,6 +209,7 @@ export const api = {
     if (query.role) params.set('role', query.role);
     if (query.state) params.set('state', query.state);
     if (query.q) params.set('q', query.q);
+    if (query.cause) params.set('cause', query.cause);
     return call<HostsResponse>('GET', `/api/v1/hosts?${params}`, undefined, signal);
   },
   logs: (host: string, stage?: string) => {
@@ -218,3 +220,23 @@ export const api = {
 };
 
 export const SUPPORT_BUNDLE_URL = '/api/v1/support-bundle';
+
+// GET /api/v1/failures: a stage's failed hosts grouped by cause, largest first.
+export interface FailureGroup {
+  cause: string;
+  count: number;
+  hosts: string[]; // up to 3 examples
+}
+export interface FailuresResponse {
+  stage: string;
+  total: number;
+  causes: FailureGroup[];
+  more_causes: number;
+}
+export const failuresApi = {
+  failures: (stage: string) =>
+    call<FailuresResponse>('GET', `/api/v1/failures?${new URLSearchParams({ stage })}`),
+  // Retries the hosts of `stage` that failed with `cause` (and no other host).
+  retryCause: (action: string, stage: string, cause: string) =>
+    call<{ run_id: number }>('POST', '/api/v1/runs', { action, stage, cause, retry_failed: true }),
+};
