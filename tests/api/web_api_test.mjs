@@ -556,7 +556,7 @@ describe('dcinstall web without SSH hosts', () => {
     assert.equal(all.json.total, 41);
     assert.equal(all.json.hosts.length, 10);
     assert.deepEqual(Object.keys(all.json.hosts[0]).sort(),
-      ['bundle_id', 'error', 'host', 'last_line', 'role', 'state', 'step', 'updated_ms']);
+      ['bundle_id', 'cause', 'error', 'host', 'last_line', 'role', 'state', 'step', 'updated_ms']);
     assert.equal(all.json.hosts[0].host, '127.0.0.1:' + baseConfig.match(/127\.0\.0\.1:(\d+)/)[1]);
     assert.equal(all.json.hosts[1].host, '127.0.1.1:1');
     assert.equal(all.json.hosts[2].host, '127.0.1.2:1');

@@ -69,7 +69,7 @@ PY
 say "status shows the groups, read from the state"
 expect_exit 1 "status" "$DCINSTALL" status --work-dir "$WORK"
 grep -q '^    1) 3 hosts: check requirements-port-2379' "$TMP/last.out" && pass "status lists cause 1" || fail "status lacks cause 1"
-"$DCINSTALL" status --json --work-dir "$WORK" | python3 -c "
+{ "$DCINSTALL" status --json --work-dir "$WORK" || true; } | python3 -c "
 import json, sys
 groups = json.load(sys.stdin)['stages']['preflight']['causes']
 assert [g['count'] for g in groups] == [3, 1], groups
@@ -98,7 +98,7 @@ elif [ "$gui" = 0 ]; then
   [ "$(status_count preflight agent succeeded)" = 4 ] && [ "$(status_count preflight agent failed)" = 1 ] &&
     pass "after the retry: 4 agents passed, the cut one still failed" ||
     fail "after the retry: $(status_count preflight agent succeeded) passed, $(status_count preflight agent failed) failed"
-  "$DCINSTALL" status --json --work-dir "$WORK" | python3 -c "
+  { "$DCINSTALL" status --json --work-dir "$WORK" || true; } | python3 -c "
 import json, sys
 groups = json.load(sys.stdin)['stages']['preflight']['causes']
 assert [g['count'] for g in groups] == [1] and groups[0]['cause'].startswith('unreachable'), groups
