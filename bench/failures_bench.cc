@@ -52,16 +52,23 @@ BigState& big_state() {
     const int64_t run = *s.store->begin_run("preflight");
     for (int i = 0; i < k_hosts; ++i) {
       const dci::ClusterHost& host = s.config.hosts[i];
-      dci::HostStageStatus row{host.id(), std::string(dci::role_name(host.role)), "preflight",
-                               HostState::Succeeded, "", "", run, 1};
+      dci::HostStageStatus row{host.id(),   std::string(dci::role_name(host.role)),
+                               "preflight", HostState::Succeeded,
+                               "",          "",
+                               run,         1};
       if (i % 5 == 0) {
         row.state = HostState::Failed;
         switch (i / 5 % 8) {
-          case 0: case 1: case 2: case 3: case 4:
+          case 0:
+          case 1:
+          case 2:
+          case 3:
+          case 4:
             row.error = "requirements-port-2379: port 2379 is in use; the agent role needs it free";
             row.cause = dci::check_failure_cause({row.error});
             break;
-          case 5: case 6:
+          case 5:
+          case 6:
             row.error = "requirements-memory: needs 4096 MB of RAM, this host has " +
                         std::to_string(1000 + i % 900) + " MB";
             row.cause = dci::check_failure_cause({row.error});

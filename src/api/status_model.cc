@@ -225,8 +225,8 @@ void StatusModel::finish_host(const HostFinished& finished) {
   const bool keep_success = finished.state == HostState::Skipped && c->before_run &&
                             *c->before_run == HostState::Succeeded;
   // A failed host not selected by a retry (of another cause, another host list) stays failed.
-  const bool keep_failure = finished.state == HostState::Skipped && c->before_run &&
-                            counts_as_failed(*c->before_run);
+  const bool keep_failure =
+      finished.state == HostState::Skipped && c->before_run && counts_as_failed(*c->before_run);
   // A skipped host keeps what it had (e.g. "already at bundle X" after a success), as the state
   // store does.
   c->state = keep_success ? HostState::Succeeded : keep_failure ? *c->before_run : finished.state;
@@ -374,8 +374,8 @@ std::string StatusModel::stage_or_last(const std::string& name) const {
 
 nlohmann::json StatusModel::failures_json(const std::string& stage_name, size_t limit) const {
   const std::string name = stage_or_last(stage_name);
-  nlohmann::json out{{"stage", name}, {"total", 0}, {"causes", nlohmann::json::array()},
-                     {"more_causes", 0}};
+  nlohmann::json out{
+      {"stage", name}, {"total", 0}, {"causes", nlohmann::json::array()}, {"more_causes", 0}};
   const auto stage_it = m_stages.find(name);
   if (stage_it == m_stages.end()) return out;
   FailureGrouper grouper;

@@ -27,8 +27,8 @@ std::string cause_summary(std::string_view stage, const std::vector<FailureGroup
            terminal_safe(group.cause) + "\n";
     out += "     " + terminal_safe(join(group.examples, ", "));
     if (group.count > static_cast<int>(group.examples.size())) {
-      out += " and " + std::to_string(group.count - static_cast<int>(group.examples.size())) +
-             " more";
+      out +=
+          " and " + std::to_string(group.count - static_cast<int>(group.examples.size())) + " more";
     }
     out += "; all: " + all + std::to_string(i + 1) + "\n";
   }

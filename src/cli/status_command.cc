@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "cli/cause_summary.h"
@@ -116,8 +116,8 @@ int run_cause_hosts(const SqliteStateStore& state, const InstallerCommandOptions
                               2)
               << "\n";
   } else {
-    std::cout << status.stage << ": " << hosts.size() << " hosts failed with: "
-              << terminal_safe(*cause) << "\n";
+    std::cout << status.stage << ": " << hosts.size()
+              << " hosts failed with: " << terminal_safe(*cause) << "\n";
     for (const HostStageStatus& row : hosts) {
       std::cout << "  ✘ " << row.host << " (" << row.role << "): " << terminal_safe(row.error)
                 << "\n";
@@ -194,8 +194,9 @@ int run_status(const InstallerCommandOptions& options, const StatusOptions& stat
     std::istringstream lines(causes);
     for (std::string line; std::getline(lines, line);) std::cout << "  " << line << "\n";
   }
-  any_failed = print_changes(state->host_bundles(), status.all ? SIZE_MAX : 20, options.json, out) ||
-               any_failed;
+  any_failed =
+      print_changes(state->host_bundles(), status.all ? SIZE_MAX : 20, options.json, out) ||
+      any_failed;
   if (options.json) std::cout << lenient_dump(out, 2) << "\n";
   return any_failed ? k_exit_failed : k_exit_ok;
 }

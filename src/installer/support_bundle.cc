@@ -15,9 +15,9 @@
 #include "config/raw_config.h"
 #include "genconf/expanded_config.h"
 #include "installer/installer.h"
+#include "installer/recorded_failures.h"
 #include "installer/redactor.h"
 #include "installer/support_bundle_steps.h"
-#include "installer/recorded_failures.h"
 #include "orchestrator/event_json.h"
 
 #ifndef DCINSTALL_VERSION

@@ -147,8 +147,8 @@ size_t number_at(std::string_view text, size_t i) {
 // Length of a size unit (with the space before it) at `i`, 0 if none.
 size_t unit_at(std::string_view text, size_t i) {
   static constexpr std::array<std::string_view, 16> k_units{
-      "bytes", "byte", "KiB", "MiB", "GiB", "TiB", "kB", "KB", "MB", "GB", "TB", "B",
-      "K",     "M",    "G",   "T"};
+      "bytes", "byte", "KiB", "MiB", "GiB", "TiB", "kB", "KB",
+      "MB",    "GB",   "TB",  "B",   "K",   "M",   "G",  "T"};
   const size_t space = i < text.size() && text[i] == ' ' ? 1 : 0;
   for (std::string_view unit : k_units) {
     if (text.substr(i + space, unit.size()) != unit) continue;
@@ -200,23 +200,31 @@ std::string with_step(std::string_view step, std::string_view text) {
 // The phrase of a transport error code, "" for codes whose message is the cause.
 std::string_view code_phrase(ErrorCode code) {
   switch (code) {
-    case ErrorCode::ConnectRefused: return "unreachable: connection refused";
-    case ErrorCode::ConnectTimeout: return "unreachable: connect timeout";
-    case ErrorCode::Unreachable: return "unreachable: no route to host";
-    case ErrorCode::ResolveFailed: return "unreachable: name does not resolve";
-    case ErrorCode::AuthFailed: return "auth: key rejected";
-    case ErrorCode::HostKeyUnknown: return "auth: host key unknown";
-    case ErrorCode::HostKeyChanged: return "auth: host key changed";
-    default: return "";
+    case ErrorCode::ConnectRefused:
+      return "unreachable: connection refused";
+    case ErrorCode::ConnectTimeout:
+      return "unreachable: connect timeout";
+    case ErrorCode::Unreachable:
+      return "unreachable: no route to host";
+    case ErrorCode::ResolveFailed:
+      return "unreachable: name does not resolve";
+    case ErrorCode::AuthFailed:
+      return "auth: key rejected";
+    case ErrorCode::HostKeyUnknown:
+      return "auth: host key unknown";
+    case ErrorCode::HostKeyChanged:
+      return "auth: host key changed";
+    default:
+      return "";
   }
 }
 
 constexpr std::array<ErrorCode, 15> k_codes{
-    ErrorCode::ConnectRefused,   ErrorCode::ConnectTimeout,  ErrorCode::ConnectionLost,
-    ErrorCode::Unreachable,      ErrorCode::CommandTimeout,  ErrorCode::ChecksumMismatch,
-    ErrorCode::ResolveFailed,    ErrorCode::AuthFailed,      ErrorCode::HostKeyUnknown,
-    ErrorCode::HostKeyChanged,   ErrorCode::CommandNotFound, ErrorCode::RemoteFailure,
-    ErrorCode::LocalFailure,     ErrorCode::Protocol,        ErrorCode::Cancelled};
+    ErrorCode::ConnectRefused, ErrorCode::ConnectTimeout,  ErrorCode::ConnectionLost,
+    ErrorCode::Unreachable,    ErrorCode::CommandTimeout,  ErrorCode::ChecksumMismatch,
+    ErrorCode::ResolveFailed,  ErrorCode::AuthFailed,      ErrorCode::HostKeyUnknown,
+    ErrorCode::HostKeyChanged, ErrorCode::CommandNotFound, ErrorCode::RemoteFailure,
+    ErrorCode::LocalFailure,   ErrorCode::Protocol,        ErrorCode::Cancelled};
 
 }  // namespace
 
@@ -262,8 +270,8 @@ std::string normalise_failure_text(std::string_view input) {
       }
     }
     const bool signed_number = (c == '+' || c == '-') && i + 1 < text.size() &&
-                               is_digit(text[i + 1]) && (i == 0 || is_space(text[i - 1]) ||
-                                                         text[i - 1] == '(');
+                               is_digit(text[i + 1]) &&
+                               (i == 0 || is_space(text[i - 1]) || text[i - 1] == '(');
     if (is_digit(c) || signed_number) {
       const size_t sign = signed_number ? 1 : 0;
       const size_t n = sign + number_at(text, i + sign);
@@ -353,7 +361,8 @@ bool host_natural_less(std::string_view a, std::string_view b) {
       while (i_start + 1 < i_end && a[i_start] == '0') ++i_start;
       while (j_start + 1 < j_end && b[j_start] == '0') ++j_start;
       if (i_end - i_start != j_end - j_start) return i_end - i_start < j_end - j_start;
-      const int order = a.substr(i_start, i_end - i_start).compare(b.substr(j_start, j_end - j_start));
+      const int order =
+          a.substr(i_start, i_end - i_start).compare(b.substr(j_start, j_end - j_start));
       if (order != 0) return order < 0;
       i = i_end;
       j = j_end;
@@ -376,11 +385,10 @@ void FailureGrouper::add(std::string_view host, std::string_view cause) {
   std::vector<std::string>& examples = group.examples;
   if (m_examples == 0) return;
   if (examples.size() == m_examples && !host_natural_less(host, examples.back())) return;
-  const auto at = std::upper_bound(
-      examples.begin(), examples.end(), host,
-      [](std::string_view value, const std::string& element) {
-        return host_natural_less(value, element);
-      });
+  const auto at = std::upper_bound(examples.begin(), examples.end(), host,
+                                   [](std::string_view value, const std::string& element) {
+                                     return host_natural_less(value, element);
+                                   });
   examples.insert(at, std::string(host));
   if (examples.size() > m_examples) examples.pop_back();
 }

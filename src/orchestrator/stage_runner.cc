@@ -58,8 +58,8 @@ std::string summarize(const StageFinished& result, long long agents_allowed) {
   size_t shown = 0;
   for (const FailureGroup& group : result.causes) {
     if (shown++ == k_summary_causes) {
-      text += "\n  ... and " + plural(static_cast<int>(result.causes.size() - k_summary_causes),
-                                      "more cause");
+      text += "\n  ... and " +
+              plural(static_cast<int>(result.causes.size() - k_summary_causes), "more cause");
       break;
     }
     text += "\n  " + plural(group.count, "host") + ": " + group.cause;

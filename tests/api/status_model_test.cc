@@ -63,7 +63,8 @@ TEST(StatusModelTest, GroupsFailuresByCauseAndFiltersHostsByOne) {
   EXPECT_EQ(model.hosts_with_cause("preflight", "check ports: port 2379 in use").size(), 4u);
   // A retry of one cause: the other cause's host is skipped and stays failed with its cause.
   model.on_event(StageStarted{"preflight", 2, {}, ""});
-  model.on_event(finished("preflight", "10.0.1.5:22", Role::Agent, HostState::Skipped, "not selected"));
+  model.on_event(
+      finished("preflight", "10.0.1.5:22", Role::Agent, HostState::Skipped, "not selected"));
   for (int i = 1; i <= 4; ++i) {
     model.on_event(finished("preflight", "10.0.1." + std::to_string(i) + ":22", Role::Agent,
                             HostState::Succeeded));

@@ -7,7 +7,8 @@ namespace {
 
 TEST(CauseSummaryTest, ListsCausesWithCountsExamplesAndTheCommandForAll) {
   const std::vector<FailureGroup> groups{
-      {"check requirements-port-2379: port 2379 is in use", 170,
+      {"check requirements-port-2379: port 2379 is in use",
+       170,
        {"10.0.0.1:22", "10.0.0.2:22", "10.0.0.3:22"}},
       {"unreachable: connect timeout", 1, {"10.0.9.1:22"}},
   };

@@ -79,6 +79,14 @@ expect_exit 1 "status --stage preflight --cause 1" "$DCINSTALL" status --work-di
   pass "--cause 1 lists the 3 hosts of the port, not the cut one" || fail "--cause 1 lists: $(cat "$TMP/last.out")"
 expect_exit 2 "an unknown cause number is a usage error" "$DCINSTALL" status --work-dir "$WORK" --stage preflight --cause 9
 
+say "the support bundle has the groups per stage"
+expect_exit 0 "support-bundle" "$DCINSTALL" support-bundle -c "$CONFIG" --work-dir "$WORK" -o "$TMP/support.tar.gz"
+tar -xzf "$TMP/support.tar.gz" -O dcinstall-support/state.json | python3 -c "
+import json, sys
+groups = json.load(sys.stdin)['failures_by_cause']['preflight']
+assert [g['count'] for g in groups] == [3, 1], groups
+" && pass "state.json has failures_by_cause for preflight" || fail "the support bundle lacks the groups"
+
 say "GUI: the panel, a click filters, retry one cause"
 stop_listeners
 run_before=$(last_run_id)

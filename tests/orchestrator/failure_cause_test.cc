@@ -67,8 +67,9 @@ TEST(FailureCauseTest, TransportErrorsBecomeTheirCodesPhrase) {
   EXPECT_EQ(failure_cause("host facts",
                           "host 10.0.0.5:22: auth-failed: every method was refused (publickey)"),
             "auth: key rejected");
-  EXPECT_EQ(failure_cause("x", "host 10.0.0.5:22: host-key-changed: the host key ssh-ed25519 "
-                               "SHA256:abc changed"),
+  EXPECT_EQ(failure_cause("x",
+                          "host 10.0.0.5:22: host-key-changed: the host key ssh-ed25519 "
+                          "SHA256:abc changed"),
             "auth: host key changed");
   EXPECT_EQ(failure_cause("install", "host 10.0.0.5:22: command-timeout: ran past 600 s"),
             "install: timed out");
@@ -80,18 +81,20 @@ TEST(FailureCauseTest, TransportErrorsBecomeTheirCodesPhrase) {
 }
 
 TEST(FailureCauseTest, OtherFailuresAreTheStepAndTheNormalisedReason) {
-  EXPECT_EQ(failure_cause("install", "install.sh failed (exited 3): unpacking into /opt/x took 12 s"),
-            "install: install.sh failed (exited 3): unpacking into /opt/x took N s");
+  EXPECT_EQ(
+      failure_cause("install", "install.sh failed (exited 3): unpacking into /opt/x took 12 s"),
+      "install: install.sh failed (exited 3): unpacking into /opt/x took N s");
   EXPECT_EQ(failure_cause("", "needs 4 CPUs, this host has 2"), "needs N CPUs, this host has N");
   EXPECT_EQ(failure_cause("checks", ""), "checks: failed");
 }
 
 TEST(FailureCauseTest, ChecksAreNamedOneByOne) {
-  EXPECT_EQ(check_failure_cause({"requirements-port-2379: port 2379 is in use; the agent role "
-                                 "needs it free",
-                                 "requirements-memory: needs 4096 MB of RAM, this host has 512 MB"}),
-            "check requirements-port-2379: port 2379 is in use; the agent role needs it free; "
-            "check requirements-memory: needs <size> of RAM, this host has <size>");
+  EXPECT_EQ(
+      check_failure_cause({"requirements-port-2379: port 2379 is in use; the agent role "
+                           "needs it free",
+                           "requirements-memory: needs 4096 MB of RAM, this host has 512 MB"}),
+      "check requirements-port-2379: port 2379 is in use; the agent role needs it free; "
+      "check requirements-memory: needs <size> of RAM, this host has <size>");
 }
 
 TEST(FailureCauseTest, SameFailureOnManyHostsIsOneKey) {
@@ -125,8 +128,9 @@ TEST(FailureGrouperTest, GroupsTenThousandFailuresLargestFirst) {
       cause = check_failure_cause({"requirements-memory: needs 4096 MB of RAM, this host has " +
                                    std::to_string(i) + " MB"});
     } else {
-      cause = check_failure_cause({"requirements-port-2379: port 2379 is in use; the agent role "
-                                   "needs it free"});
+      cause =
+          check_failure_cause({"requirements-port-2379: port 2379 is in use; the agent role "
+                               "needs it free"});
     }
     grouper.add(host, cause);
   }
@@ -138,15 +142,16 @@ TEST(FailureGrouperTest, GroupsTenThousandFailuresLargestFirst) {
   EXPECT_EQ(groups[0].count, 7000);
   EXPECT_EQ(groups[1].cause, "unreachable: connect timeout");
   EXPECT_EQ(groups[1].count, 2500);
-  EXPECT_EQ(groups[2].cause, "check requirements-memory: needs <size> of RAM, this host has <size>");
+  EXPECT_EQ(groups[2].cause,
+            "check requirements-memory: needs <size> of RAM, this host has <size>");
   EXPECT_EQ(groups[2].count, 500);
   // The smallest hosts, in natural order, whatever order they were added in.
-  EXPECT_EQ(groups[1].examples, (std::vector<std::string>{"10.0.0.1:22", "10.0.0.5:22",
-                                                           "10.0.0.9:22"}));
-  EXPECT_EQ(groups[0].examples, (std::vector<std::string>{"10.0.0.3:22", "10.0.0.4:22",
-                                                           "10.0.0.6:22"}));
-  EXPECT_EQ(groups[2].examples, (std::vector<std::string>{"10.0.0.2:22", "10.0.0.22:22",
-                                                           "10.0.0.42:22"}));
+  EXPECT_EQ(groups[1].examples,
+            (std::vector<std::string>{"10.0.0.1:22", "10.0.0.5:22", "10.0.0.9:22"}));
+  EXPECT_EQ(groups[0].examples,
+            (std::vector<std::string>{"10.0.0.3:22", "10.0.0.4:22", "10.0.0.6:22"}));
+  EXPECT_EQ(groups[2].examples,
+            (std::vector<std::string>{"10.0.0.2:22", "10.0.0.22:22", "10.0.0.42:22"}));
 }
 
 TEST(FailureGrouperTest, EqualCountsAreOrderedByCause) {
