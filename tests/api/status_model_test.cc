@@ -62,6 +62,9 @@ TEST(StatusModelTest, GroupsFailuresByCauseAndFiltersHostsByOne) {
   EXPECT_EQ(page["hosts"][0]["host"], "10.0.1.5:22");
   EXPECT_EQ(model.hosts_with_cause("preflight", "check ports: port 2379 in use").size(), 4u);
   // A retry of one cause: the other cause's host is skipped and stays failed with its cause.
+  StageFinished first_run;
+  first_run.stage = "preflight";
+  model.on_event(first_run);
   model.on_event(StageStarted{"preflight", 2, {}, ""});
   model.on_event(
       finished("preflight", "10.0.1.5:22", Role::Agent, HostState::Skipped, "not selected"));
