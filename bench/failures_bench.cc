@@ -1,7 +1,7 @@
 // GET /api/v1/failures?stage=preflight at 50,000 hosts, as the server answers it: the in-memory
 // StatusModel loaded from a real state file (SQLite, schema 3) whose preflight failed on 20% of
-// the hosts for four causes (one with a per-host number in its message, one from rows of a
-// schema-2 file without a stored cause), to JSON text. The contract (docs/http-api.md) is
+// the hosts for three causes (one with a per-host number in its message, one half from rows of
+// a schema-2 file without a stored cause), to JSON text. The contract (docs/http-api.md) is
 // < 100 ms. Also: the host list filtered to one cause, and the grouping of the CLI's `status`
 // (read from the state file).
 
@@ -36,7 +36,7 @@ struct BigState {
   std::string port_cause;
 };
 
-// 5 masters, the rest agents; preflight: every 5th host failed, for one of four causes.
+// 5 masters, the rest agents; preflight: every 5th host failed, for one of three causes.
 BigState& big_state() {
   static BigState built;
   static const bool ready = [] {
