@@ -114,4 +114,18 @@ assert [g['count'] for g in groups] == [1] and groups[0]['cause'].startswith('un
 else
   fail "the GUI part failed (exit $gui)"
 fi
+
+say "CLI: heal the cut host, retry its cause only (by its text)"
+"$FLEET" heal --dir "$FLEET_DIR" "$cut"
+unreachable=$({ "$DCINSTALL" status --json --work-dir "$WORK" || true; } | python3 -c "
+import json, sys
+print([g['cause'] for g in json.load(sys.stdin)['stages']['preflight']['causes'] if g['cause'].startswith('unreachable')][0])")
+expect_exit 0 "preflight --cause '$unreachable'" dci preflight --cause "$unreachable"
+cli_run=$(last_run_id)
+[ "$(steps_in_run "$cli_run" "$cut:22" preflight)" -gt 0 ] && [ "$(steps_in_run "$cli_run" "${taken[0]}:22" preflight)" = 0 ] &&
+  pass "only the cut host ran in that run" || fail "preflight --cause ran other hosts"
+if [ "$gui" = 0 ]; then
+  [ "$(status_count preflight agent succeeded)" = 5 ] && pass "every agent passed preflight" ||
+    fail "agents passed: $(status_count preflight agent succeeded)"
+fi
 finish
