@@ -50,6 +50,9 @@ std::string summarize(const StageFinished& result, long long agents_allowed) {
   } else if (agents_failed > 0) {
     text += "passed with " + plural(agents_failed, "failed agent") + " (within the budget of " +
             std::to_string(agents_allowed) + ")";
+  } else if (!result.cancelled && result.stage == "cluster-check" && total - skipped > 0) {
+    // It runs on one master but checks the whole cluster: its one host is not the count.
+    text += "the cluster check passed: every master in one quorum, every agent registered";
   } else if (!result.cancelled) {
     text += "all " + plural(total - skipped, "host") + " passed";
     if (skipped > 0) text += ", " + std::to_string(skipped) + " already done";

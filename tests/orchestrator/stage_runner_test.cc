@@ -35,6 +35,7 @@ struct Harness {
   RecordingSink sink;
   StageRunnerOptions options;
   StageFinished result;
+  Stage stage = Stage::Deploy;
 
   void fail_hosts(const std::vector<std::string>& addresses) {
     for (const auto& address : addresses) {
@@ -50,7 +51,7 @@ struct Harness {
   }
 
   void run(const ClusterConfig& config) {
-    const StagePlan plan = build_plan(Stage::Deploy, {&config, {}, {}, false, {}, false});
+    const StagePlan plan = build_plan(stage, {&config, {}, {}, false, {}, false});
     StageRunner runner(transport, clock, sink, options);
     HostProgram program = [](HostRun& run) -> tr::Task<tr::Outcome<bool>> {
       tr::ExecRequest request;
@@ -133,6 +134,14 @@ TEST(StageRunnerTest, UnreachableHostIsAFailedHostNotAnAbort) {
   EXPECT_EQ(harness.result.failures[0].error.rfind("unreachable: ", 0), 0u)
       << harness.result.failures[0].error;
   EXPECT_EQ(harness.transport.connect_attempts("10.1.0.2"), 2);
+}
+
+TEST(StageRunnerTest, ThePassedClusterCheckSpeaksOfTheClusterNotOfItsOneHost) {
+  Harness harness;
+  harness.stage = Stage::ClusterCheck;
+  harness.run(synthetic_cluster(3, 6));
+  EXPECT_EQ(harness.result.summary,
+            "the cluster check passed: every master in one quorum, every agent registered");
 }
 
 TEST(StageRunnerTest, FailuresAreGroupedByCauseInTheSummaryEvent) {
