@@ -194,14 +194,15 @@ transport::Task<ApiResponse> ApiService::handle(const ApiRequest& request) {
   }
   if (route("/api/v1/status", "GET")) co_return get_status();
   if (route("/api/v1/hosts", "GET")) co_return get_hosts(request);
+  if (route("/api/v1/failures", "GET")) co_return get_failures(request);
   if (route("/api/v1/plan", "GET")) co_return get_plan(request);
   if (route("/api/v1/upgrade", "GET")) co_return get_upgrade();
   if (route("/api/v1/logs", "GET")) co_return get_logs(request);
   if (route("/api/v1/support-bundle", "GET")) co_return get_support_bundle();
   for (const char* known :
        {"/api/v1/schema", "/api/v1/config", "/api/v1/config/validate", "/api/v1/ssh-key",
-        "/api/v1/runs", "/api/v1/runs/cancel", "/api/v1/status", "/api/v1/hosts", "/api/v1/plan",
-        "/api/v1/upgrade", "/api/v1/logs",
+        "/api/v1/runs", "/api/v1/runs/cancel", "/api/v1/status", "/api/v1/hosts", "/api/v1/failures",
+        "/api/v1/plan", "/api/v1/upgrade", "/api/v1/logs",
         "/api/v1/support-bundle", "/api/v1/events"}) {
     if (path == known) {
       co_return error_response(405, "method_not_allowed", method + " is not supported on " + path);
@@ -376,7 +377,9 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
       co_return bad_body(std::string("'") + flag + "' must be true or false");
     }
   }
-  const bool retry_failed = json->value("retry_failed", false);
+  auto selected = selected_hosts(*json, stages->front());
+  if (!selected) co_return bad_body(selected.error().message);
+  const bool retry_failed = json->value("retry_failed", false) || !selected->empty();
   std::optional<bool> install_prereqs;
   if (json->contains("install_prereqs")) install_prereqs = json->at("install_prereqs").get<bool>();
   if (m_runs.running()) co_return run_going();
@@ -404,6 +407,12 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
   run.command = recorded_command(action, retry_failed, install_prereqs);
   run.stages = *stages;
   run.retry_failed = retry_failed;
+  run.only_hosts = std::move(*selected);
+  if (json->contains("cause")) {
+    run.command += " --cause '" + json->at("cause").get<std::string>() + "'";
+  } else if (!run.only_hosts.empty()) {
+    run.command += " --hosts " + std::to_string(run.only_hosts.size());
+  }
   // Like `dcinstall install`: run again, hosts that passed at their bundle are not touched.
   run.skip_succeeded = action == "install";
   run.install_prereqs = install_prereqs;
@@ -421,6 +430,29 @@ transport::Task<ApiResponse> ApiService::start_run(const ApiRequest& request) {
   co_return json_response(202, {{"run_id", *started}});
 }
 
+Result<std::vector<std::string>> ApiService::selected_hosts(const nlohmann::json& body,
+                                                            Stage first_stage) const {
+  std::vector<std::string> hosts;
+  if (body.contains("hosts")) {
+    const nlohmann::json& list = body.at("hosts");
+    if (!list.is_array() || list.empty()) return Error("'hosts' must be a list of host ids");
+    for (const nlohmann::json& host : list) {
+      if (!host.is_string()) return Error("'hosts' must be a list of host ids");
+      hosts.push_back(host.get<std::string>());
+    }
+  }
+  if (!body.contains("cause")) return hosts;
+  if (!hosts.empty()) return Error("give 'hosts' or 'cause', not both");
+  if (!body.at("cause").is_string() || (body.contains("stage") && !body.at("stage").is_string())) {
+    return Error("'cause' and 'stage' must be strings");
+  }
+  const std::string stage = body.value("stage", std::string(stage_name(first_stage)));
+  const std::string cause = body.at("cause").get<std::string>();
+  hosts = m_model.hosts_with_cause(stage, cause);
+  if (hosts.empty()) return Error("no host failed in " + stage + " with the cause '" + cause + "'");
+  return hosts;
+}
+
 ApiResponse ApiService::get_status() {
   nlohmann::json status = m_model.status_json();
   status["event_id"] = m_hub.current_id();
@@ -433,11 +465,20 @@ ApiResponse ApiService::get_hosts(const ApiRequest& request) {
   query.role = request.param("role");
   query.state = request.param("state");
   query.text = request.param("q");
+  query.cause = request.param("cause");
   if (!parse_size(request.param("offset", "0"), query.offset) ||
       !parse_size(request.param("limit", "100"), query.limit)) {
     return bad_body("offset and limit must be non-negative integers");
   }
   return json_response(200, m_model.hosts_json(query));
+}
+
+ApiResponse ApiService::get_failures(const ApiRequest& request) {
+  size_t limit = 0;
+  if (!parse_size(request.param("limit", "100"), limit)) {
+    return bad_body("limit must be a non-negative integer");
+  }
+  return json_response(200, m_model.failures_json(request.param("stage"), limit));
 }
 
 ApiResponse ApiService::get_logs(const ApiRequest& request) {

@@ -52,6 +52,12 @@ class ApiService {
   transport::Task<ApiResponse> start_run(const ApiRequest& request);
   ApiResponse get_status();
   ApiResponse get_hosts(const ApiRequest& request);
+  // ?stage=S&limit=N: the stage's failures grouped by cause (StatusModel::failures_json).
+  ApiResponse get_failures(const ApiRequest& request);
+  // A run's "hosts" (ids) or "cause" (with "stage", default `first_stage`: the failed hosts
+  // with that cause); empty when neither is given. The Error says what is wrong with them.
+  Result<std::vector<std::string>> selected_hosts(const nlohmann::json& body,
+                                                  Stage first_stage) const;
   // ?action=upgrade|rollback: the rolling change's waves (rolling_plan_json).
   ApiResponse get_plan(const ApiRequest& request);
   // The rolling change running now or last (RollingView), with the event id it is current at.

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "installer/recorded_failures.h"
+#include "orchestrator/event_json.h"
 #include "orchestrator/plan.h"
 #include "util/strings.h"
 
@@ -145,6 +147,7 @@ void StatusModel::reset(const ClusterConfig* config, const StateStore* store) {
       target->present = true;
       target->state = row.state;
       target->error = row.error;
+      target->cause = recorded_cause(row);
       target->bundle_id = row.bundle_id;
       target->updated_ms = row.updated_ms;
       if (row.updated_ms > latest && row.state != HostState::Pending) {
@@ -213,10 +216,13 @@ void StatusModel::start_stage(const StageStarted& started) {
   for (HostCell& c : view.cells) {
     if (!c.present) continue;
     c.before_run = c.state;
+    c.before_error = std::move(c.error);
+    c.before_cause = std::move(c.cause);
     c.state = HostState::Pending;
     c.step.clear();
     c.last_line.clear();
     c.error.clear();
+    c.cause.clear();
   }
 }
 
@@ -225,10 +231,14 @@ void StatusModel::finish_host(const HostFinished& finished) {
   if (!c) return;
   const bool keep_success = finished.state == HostState::Skipped && c->before_run &&
                             *c->before_run == HostState::Succeeded;
+  // A failed host not selected by a retry (of another cause, another host list) stays failed.
+  const bool keep_failure =
+      finished.state == HostState::Skipped && c->before_run && counts_as_failed(*c->before_run);
   // A skipped host keeps what it had (e.g. "already at bundle X" after a success), as the state
   // store does.
-  c->state = keep_success ? HostState::Succeeded : finished.state;
-  c->error = finished.error;
+  c->state = keep_success ? HostState::Succeeded : keep_failure ? *c->before_run : finished.state;
+  c->error = keep_failure ? c->before_error : finished.error;
+  c->cause = keep_failure ? c->before_cause : finished.cause;
   if (!finished.bundle_id.empty()) c->bundle_id = finished.bundle_id;
   c->updated_ms = now_ms();
   if (finished.stage == "uninstall" && finished.state == HostState::Succeeded) {
@@ -251,7 +261,11 @@ void StatusModel::finish_stage(const StageFinished& finished) {
   view.summary = finished.summary;
   view.seconds = finished.seconds;
   view.phase.clear();
-  for (HostCell& c : view.cells) c.before_run.reset();
+  for (HostCell& c : view.cells) {
+    c.before_run.reset();
+    c.before_error.clear();
+    c.before_cause.clear();
+  }
 }
 
 void StatusModel::on_event(const Event& event) {
@@ -361,11 +375,48 @@ nlohmann::json StatusModel::host_event_json(const std::string& stage_name,
           {"updated_ms", c.updated_ms}};
 }
 
+std::string StatusModel::stage_or_last(const std::string& name) const {
+  return !name.empty() ? name : !m_last_stage.empty() ? m_last_stage : "preflight";
+}
+
+nlohmann::json StatusModel::failures_json(const std::string& stage_name, size_t limit) const {
+  const std::string name = stage_or_last(stage_name);
+  nlohmann::json out{
+      {"stage", name}, {"total", 0}, {"causes", nlohmann::json::array()}, {"more_causes", 0}};
+  const auto stage_it = m_stages.find(name);
+  if (stage_it == m_stages.end()) return out;
+  FailureGrouper grouper;
+  const std::vector<HostCell>& cells = stage_it->second.cells;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (cells[i].present && counts_as_failed(cells[i].state)) {
+      grouper.add(m_hosts[i].id, cells[i].cause);
+    }
+  }
+  std::vector<FailureGroup> groups = grouper.groups();
+  if (groups.size() > limit) {
+    out["more_causes"] = groups.size() - limit;
+    groups.resize(limit);
+  }
+  out["total"] = grouper.total();
+  out["causes"] = failure_groups_json(groups);
+  return out;
+}
+
+std::vector<std::string> StatusModel::hosts_with_cause(const std::string& stage_name,
+                                                       const std::string& cause) const {
+  std::vector<std::string> out;
+  const auto stage_it = m_stages.find(stage_or_last(stage_name));
+  if (stage_it == m_stages.end()) return out;
+  for (size_t i : m_order) {
+    const HostCell& c = stage_it->second.cells[i];
+    if (c.present && counts_as_failed(c.state) && c.cause == cause) out.push_back(m_hosts[i].id);
+  }
+  return out;
+}
+
 nlohmann::json StatusModel::hosts_json(const HostQuery& query) const {
   nlohmann::json out{{"total", 0}, {"hosts", nlohmann::json::array()}};
-  const std::string stage_name = !query.stage.empty()    ? query.stage
-                                 : !m_last_stage.empty() ? m_last_stage
-                                                         : "preflight";
+  const std::string stage_name = stage_or_last(query.stage);
   const auto stage_it = m_stages.find(stage_name);
   if (stage_it == m_stages.end()) return out;
   const StageView& view = stage_it->second;
@@ -387,6 +438,9 @@ nlohmann::json StatusModel::hosts_json(const HostQuery& query) const {
     const HostCell& c = view.cells[i];
     if (!c.present) return false;
     if (role && m_hosts[i].role != *role) return false;
+    if (!query.cause.empty() && (!counts_as_failed(c.state) || c.cause != query.cause)) {
+      return false;
+    }
     if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) {
       return false;
     }
@@ -410,6 +464,7 @@ nlohmann::json StatusModel::hosts_json(const HostQuery& query) const {
                          {"step", c.step},
                          {"last_line", c.last_line},
                          {"error", c.error},
+                         {"cause", c.cause},
                          {"bundle_id", c.bundle_id},
                          {"updated_ms", c.updated_ms}});
       }

@@ -31,6 +31,7 @@ struct HostQuery {
   std::string text;   // case-insensitive substring of the host, its step, last line or error
   size_t offset = 0;
   size_t limit = 100;
+  std::string cause{};  // only failed hosts with exactly this cause key (failure_cause.h)
 };
 
 class StatusModel final : public EventSink {
@@ -52,6 +53,14 @@ class StatusModel final : public EventSink {
   // compared as numbers). Unknown stage: total 0.
   nlohmann::json hosts_json(const HostQuery& query) const;
 
+  // GET /api/v1/failures: {"stage", "total", "causes": [{cause, count, hosts}]}: the stage's
+  // failed (and interrupted) hosts grouped by cause, largest first, up to 3 example hosts each;
+  // at most `limit` causes ("more_causes" counts the rest). Stage "" as in hosts_json.
+  nlohmann::json failures_json(const std::string& stage, size_t limit) const;
+  // The hosts of `stage` that failed with `cause` (for a retry of one cause).
+  std::vector<std::string> hosts_with_cause(const std::string& stage,
+                                            const std::string& cause) const;
+
   // The coalesced live event of one host: {"type": "host", "stage", "host", "role", "state",
   // "step", "last_line", "error", "bundle_id"}; null when the host is not in the stage.
   nlohmann::json host_event_json(const std::string& stage, const std::string& host) const;
@@ -69,9 +78,12 @@ class StatusModel final : public EventSink {
     bool present = false;
     HostState state = HostState::Pending;
     std::optional<HostState> before_run;  // the state before this stage run reset it
+    std::string before_error;             // and its error and cause
+    std::string before_cause;
     std::string step;
     std::string last_line;
     std::string error;
+    std::string cause;  // failed hosts: the cause key
     std::string bundle_id;
     int64_t updated_ms = 0;
   };
@@ -87,6 +99,8 @@ class StatusModel final : public EventSink {
   };
 
   StageView& stage(const std::string& name);
+  // The stage hosts_json and failures_json answer for `name` ("" = the last one run).
+  std::string stage_or_last(const std::string& name) const;
   HostCell* cell(const std::string& stage_name, const std::string& host);
   void start_stage(const StageStarted& started);
   void finish_host(const HostFinished& finished);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/cause_summary.h"
 #include "orchestrator/event_json.h"
 #include "util/terminal_text.h"
 
@@ -52,9 +53,11 @@ void ProgressPrinter::on_event(const Event& event) {
   redraw(finished || std::holds_alternative<StageStarted>(event));
   if (finished) {
     const auto& summary = std::get<StageFinished>(event);
-    m_out << (summary.ok ? "✔ " : "✘ ") << summary.stage << ": " << terminal_safe(summary.summary)
+    // The summary's first line, then the causes with their hosts and how to list them all.
+    const std::string first_line = summary.summary.substr(0, summary.summary.find('\n'));
+    m_out << (summary.ok ? "✔ " : "✘ ") << summary.stage << ": " << terminal_safe(first_line)
           << "\n"
-          << std::flush;
+          << cause_summary(summary.stage, summary.causes, m_status_command) << std::flush;
     m_drawn_lines = 0;
   }
 }

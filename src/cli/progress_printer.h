@@ -31,6 +31,10 @@ class ProgressPrinter final : public EventSink {
   void tick();
 
   static Mode mode_for(bool json_requested, int fd);  // JsonLines unless fd is a TTY
+  Mode mode() const { return m_mode; }
+  // How the cause listing after a failed stage says to list a cause's hosts (cause_summary.h);
+  // default "dcinstall status".
+  void set_status_command(std::string command) { m_status_command = std::move(command); }
 
   // The bars as text, for tests and the final frame: "master  [####----]  2/4 ...".
   std::string render_bars(Clock::time_point now) const;
@@ -61,6 +65,7 @@ class ProgressPrinter final : public EventSink {
   Clock::time_point m_stage_start{};
   std::map<Role, RoleProgress> m_roles;
   std::map<std::string, RunningHost> m_running;  // by host id
+  std::string m_status_command = "dcinstall status";
   int m_drawn_lines = 0;
   Clock::time_point m_last_draw{};
 };

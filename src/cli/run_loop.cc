@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <iostream>
 
+#include "cli/cause_summary.h"
 #include "cli/commands.h"
 #include "cli/progress_printer.h"
 
@@ -28,6 +29,8 @@ bool confirmed(const std::string& question, const std::string& refusal, bool yes
 int run_with_progress(asio::io_context& io, Installer& installer, const RunRequest& request,
                       bool json, std::string_view action) {
   ProgressPrinter printer(std::cout, ProgressPrinter::mode_for(json, STDOUT_FILENO));
+  const std::string status_command = status_command_for(installer.options().work_dir);
+  printer.set_status_command(status_command);
   // Ctrl-C once: stop starting hosts, let running steps end. Twice: leave now (a re-run resumes).
   asio::signal_set signals(io, SIGINT, SIGTERM);
   int interrupts = 0;
@@ -75,6 +78,12 @@ int run_with_progress(asio::io_context& io, Installer& installer, const RunReque
   if (!outcome.state_error.empty()) {
     std::cerr << "dcinstall: " << outcome.state_error << "\n";
     return k_exit_failed;
+  }
+  if (!json && printer.mode() == ProgressPrinter::Mode::JsonLines) {
+    // Stdout carries JSON lines (not a terminal): the causes go to stderr for the person.
+    for (const StageFinished& stage : outcome.stages) {
+      std::cerr << cause_summary(stage.stage, stage.causes, status_command);
+    }
   }
   if (!outcome.stopped.empty()) {
     std::cerr << "dcinstall: " << outcome.stopped << "\n";

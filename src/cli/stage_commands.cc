@@ -11,6 +11,7 @@
 #include "cli/prune_command.h"
 #include "cli/run_loop.h"
 #include "cli/upgrade_commands.h"
+#include "installer/recorded_failures.h"
 #include "orchestrator/event_json.h"
 
 namespace dci::cli {
@@ -24,6 +25,7 @@ struct StageCommandOptions : InstallerCommandOptions {
   bool yes = false;
   bool install_prereqs = false;     // --install-prereqs
   bool no_install_prereqs = false;  // --no-install-prereqs
+  std::string cause;                // --cause: only the hosts failed with it (number or text)
 };
 
 struct StageCommand {
@@ -163,9 +165,24 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
     return k_exit_usage;
   }
 
-  const RunRequest request{recorded_command(command.name, options.retry_failed, install_prereqs),
-                           command.stages, options.retry_failed, skip_succeeded,
-                           install_prereqs};
+  RunRequest request{recorded_command(command.name, options.retry_failed, install_prereqs),
+                     command.stages, options.retry_failed, skip_succeeded, install_prereqs};
+  if (!options.cause.empty()) {
+    // The hosts of one cause of the first stage, as `dcinstall status` numbers them.
+    const std::string stage(stage_name(command.stages.front()));
+    const auto rows = installer->state().host_stages(stage);
+    const auto cause = select_cause(recorded_failure_groups(rows), options.cause);
+    if (!cause) {
+      std::cerr << "dcinstall: " << command.name << ": no cause '" << options.cause << "' in "
+                << stage << " (see `dcinstall status --stage " << stage << "`)\n";
+      return k_exit_usage;
+    }
+    for (const HostStageStatus& row : rows_with_cause(rows, *cause)) {
+      request.only_hosts.push_back(row.host);
+    }
+    request.retry_failed = true;
+    request.command += " --cause '" + *cause + "'";
+  }
   return run_with_progress(io, *installer, request, options.json, command.name);
 }
 
@@ -182,6 +199,11 @@ void add_stage_commands(CLI::App& app, int& exit_code) {
     sub->add_flag("--retry-failed", options->retry_failed,
                   "Only the hosts whose last attempt failed, was cancelled or interrupted");
     sub->add_flag("--dry-run", options->dry_run, "Print the plan per host; run nothing");
+    if (command.stages != std::vector<Stage>{Stage::Uninstall}) {
+      sub->add_option("--cause", options->cause,
+                      "Only the hosts that failed the first stage with this cause (its number "
+                      "as `dcinstall status` lists it, or its text); implies --retry-failed");
+    }
     if (runs_preflight(command)) add_install_prereqs_flags(*sub, *options);
     if (command.stages == std::vector<Stage>{Stage::Uninstall}) {
       sub->add_flag("-y,--yes", options->yes, "Do not ask for confirmation");

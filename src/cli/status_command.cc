@@ -9,10 +9,13 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include "cli/cause_summary.h"
 #include "cli/commands.h"
 #include "cli/installer_options.h"
+#include "installer/recorded_failures.h"
 #include "orchestrator/event_json.h"
 #include "orchestrator/plan.h"
 #include "state/run_selection.h"
@@ -82,9 +85,65 @@ bool print_changes(const std::vector<HostBundle>& rows, size_t shown, bool json,
   return !not_upgraded.empty();
 }
 
-int run_status(const InstallerCommandOptions& options, size_t failed_shown) {
+struct StatusOptions {
+  bool all = false;   // every failed host, not the causes only
+  std::string stage;  // only this stage
+  std::string cause;  // with stage: every host of this cause (its number or its text)
+};
+
+// `status --stage S --cause N`: every host of one cause, from the state.
+int run_cause_hosts(const SqliteStateStore& state, const InstallerCommandOptions& options,
+                    const StatusOptions& status) {
+  const auto rows = state.host_stages(status.stage);
+  const std::vector<FailureGroup> groups = recorded_failure_groups(rows);
+  const std::optional<std::string> cause = select_cause(groups, status.cause);
+  if (!cause) {
+    std::cerr << "dcinstall: status: no cause '" << terminal_safe(status.cause) << "' in stage "
+              << status.stage << " (it has " << groups.size()
+              << " causes, numbered from 1 as `dcinstall status` lists them)\n";
+    return k_exit_usage;
+  }
+  const std::vector<HostStageStatus> hosts = rows_with_cause(rows, *cause);
+  if (options.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const HostStageStatus& row : hosts) {
+      list.push_back({{"host", row.host}, {"role", row.role}, {"error", row.error}});
+    }
+    std::cout << lenient_dump({{"stage", status.stage},
+                               {"cause", *cause},
+                               {"count", hosts.size()},
+                               {"hosts", list}},
+                              2)
+              << "\n";
+  } else {
+    std::cout << status.stage << ": " << hosts.size()
+              << " hosts failed with: " << terminal_safe(*cause) << "\n";
+    for (const HostStageStatus& row : hosts) {
+      std::cout << "  ✘ " << row.host << " (" << row.role << "): " << terminal_safe(row.error)
+                << "\n";
+    }
+  }
+  return hosts.empty() ? k_exit_ok : k_exit_failed;
+}
+
+int run_status(const InstallerCommandOptions& options, const StatusOptions& status) {
   auto state = open_state(options.work_dir);
   if (!state) return k_exit_usage;
+  if (!status.stage.empty() && !stage_from_name(status.stage)) {
+    std::cerr << "dcinstall: status: unknown stage '" << terminal_safe(status.stage)
+              << "' (preflight, deploy, postflight, cluster-check, upgrade, uninstall)\n";
+    return k_exit_usage;
+  }
+  if (!status.cause.empty()) {
+    if (status.stage.empty()) {
+      std::cerr << "dcinstall: status: --cause needs --stage (the stage the cause is numbered "
+                   "in)\n";
+      return k_exit_usage;
+    }
+    return run_cause_hosts(*state, options, status);
+  }
+  const size_t failed_shown = status.all ? SIZE_MAX : 0;
+  const std::string status_command = status_command_for(options.work_dir);
   nlohmann::json out{{"run", nullptr}, {"stages", nlohmann::json::object()}};
   bool any_failed = false;
   if (auto run = state->last_run()) {
@@ -100,18 +159,24 @@ int run_status(const InstallerCommandOptions& options, size_t failed_shown) {
   }
   for (Stage each : k_all_stages) {
     const std::string stage(stage_name(each));
+    if (!status.stage.empty() && status.stage != stage) continue;
     const auto rows = state->host_stages(stage);
     if (rows.empty()) continue;
     std::map<std::string, std::map<std::string, int>> counts;  // role -> state -> hosts
     nlohmann::json failed = nlohmann::json::array();
     for (const HostStageStatus& row : rows) {
       ++counts[row.role][std::string(host_state_name(row.state))];
-      if (row.state == HostState::Failed || row.state == HostState::Interrupted) {
-        failed.push_back({{"host", row.host}, {"role", row.role}, {"error", row.error}});
+      if (recorded_as_failed(row)) {
+        failed.push_back({{"host", row.host},
+                          {"role", row.role},
+                          {"error", row.error},
+                          {"cause", recorded_cause(row)}});
       }
     }
     any_failed = any_failed || !failed.empty();
-    out["stages"][stage] = {{"roles", counts}, {"failed", failed}};
+    const std::vector<FailureGroup> groups = recorded_failure_groups(rows);
+    out["stages"][stage] = {
+        {"roles", counts}, {"failed", failed}, {"causes", failure_groups_json(groups)}};
     if (options.json) continue;
     std::cout << stage << ":\n";
     for (const auto& [role, states] : counts) {
@@ -124,11 +189,14 @@ int run_status(const InstallerCommandOptions& options, size_t failed_shown) {
                 << failed[i]["role"].get<std::string>()
                 << "): " << terminal_safe(failed[i]["error"].get<std::string>()) << "\n";
     }
-    if (failed.size() > failed_shown) {
-      std::cout << "  ... and " << failed.size() - failed_shown << " more failed (--all)\n";
-    }
+    // The causes under the stage's counts, one level in (the stage's name is the header).
+    const std::string causes = cause_summary(stage, groups, status_command);
+    std::istringstream lines(causes);
+    for (std::string line; std::getline(lines, line);) std::cout << "  " << line << "\n";
   }
-  any_failed = print_changes(state->host_bundles(), failed_shown, options.json, out) || any_failed;
+  any_failed =
+      print_changes(state->host_bundles(), status.all ? SIZE_MAX : 20, options.json, out) ||
+      any_failed;
   if (options.json) std::cout << lenient_dump(out, 2) << "\n";
   return any_failed ? k_exit_failed : k_exit_ok;
 }
@@ -219,15 +287,23 @@ int run_logs(const InstallerCommandOptions& options, const LogsOptions& logs) {
 
 void add_status_commands(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<InstallerCommandOptions>();
-  auto all = std::make_shared<bool>(false);
+  auto selection = std::make_shared<StatusOptions>();
   CLI::App* status = app.add_subcommand(
       "status",
-      "The last run and, per stage, host counts by state and the failed hosts with "
-      "their reason. Exit status: 0, 1 when hosts failed, 2 when nothing ran yet.");
+      "The last run and, per stage, host counts by state and the failures grouped by cause "
+      "(largest first, with example hosts). Exit status: 0, 1 when hosts failed, 2 when nothing "
+      "ran yet.");
   add_installer_options(*status, *options, false);
-  status->add_flag("--all", *all, "List every failed host (default: the first 20 per stage)");
+  status->add_flag("--all", selection->all,
+                   "List every failed host with its reason, after the causes");
+  status->add_option("--stage", selection->stage,
+                     "Only this stage: preflight, deploy, postflight, cluster-check, upgrade, "
+                     "uninstall");
+  status->add_option("--cause", selection->cause,
+                     "With --stage: every host failed with this cause (its number as status "
+                     "lists it, or its text)");
   status->callback(
-      [options, all, &exit_code] { exit_code = run_status(*options, *all ? SIZE_MAX : 20); });
+      [options, selection, &exit_code] { exit_code = run_status(*options, *selection); });
 
   auto log_options = std::make_shared<InstallerCommandOptions>();
   auto logs = std::make_shared<LogsOptions>();

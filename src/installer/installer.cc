@@ -11,6 +11,7 @@
 #include <set>
 
 #include "genconf/bundle_inputs.h"
+#include "installer/recorded_failures.h"
 #include "installer/redacting_sink.h"
 #include "installer/redactor.h"
 #include "installer/rolling_state.h"
@@ -547,7 +548,10 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
       settings.cluster_hosts = passed_postflight(m_cluster, m_seams.state);
       skip_succeeded = skip_succeeded && !postflight_had_work;
     }
-    const StagePlan plan = plan_stage(stage, request.retry_failed, skip_succeeded, *generated);
+    StagePlan plan = plan_stage(stage, request.retry_failed, skip_succeeded, *generated);
+    if (!request.only_hosts.empty() && stage != Stage::ClusterCheck) {
+      keep_only_hosts(plan, request.only_hosts);
+    }
     if (stage == Stage::Postflight) postflight_had_work = plan.hosts_with_work() > 0;
     const HostProgram program = stage_program(stage, files, settings);
     StageRunner runner(pool, m_seams.clock, events, runner_options);

@@ -70,6 +70,9 @@ struct RunRequest {
   // on a remaining master, and the state forgets each host that is done (one not reachable
   // stays, with k_not_reachable); refused (nothing changed) when the plan is.
   RunKind kind = RunKind::Stages;
+  // Not empty: only these hosts (ids) get work in the stages (the cluster check aside), e.g. the
+  // hosts of one failure cause being retried; the others are skipped as "not selected".
+  std::vector<std::string> only_hosts{};
 };
 
 // The command line a run is recorded as: `action` and its flags, e.g.

@@ -15,7 +15,10 @@ struct EventRedaction {
   void operator()(HostStepStarted& started) const { text(started.command); }
   void operator()(OutputChunk& chunk) const { text(chunk.data); }
   void operator()(HostStepFinished& finished) const { text(finished.error); }
-  void operator()(HostFinished& finished) const { text(finished.error); }
+  void operator()(HostFinished& finished) const {
+    text(finished.error);
+    text(finished.cause);
+  }
   void operator()(HostChanged& changed) const { text(changed.error); }
   void operator()(StageFinished& finished) const { redact_stage_finished(finished, redactor); }
 };
@@ -24,7 +27,11 @@ struct EventRedaction {
 
 void redact_stage_finished(StageFinished& finished, const Redactor& redactor) {
   const EventRedaction redaction{redactor};
-  for (HostFailure& failure : finished.failures) redaction.text(failure.error);
+  for (HostFailure& failure : finished.failures) {
+    redaction.text(failure.error);
+    redaction.text(failure.cause);
+  }
+  for (FailureGroup& group : finished.causes) redaction.text(group.cause);
   redaction.text(finished.summary);
 }
 

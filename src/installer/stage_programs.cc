@@ -33,11 +33,9 @@ std::string bundle_options(const HostRun& run, const StageFiles& files) {
          " --address " + shell_quote(host.address) + " " + std::string(role_name(host.role));
 }
 
-// The lines of `output` that install.sh prints for failed checks ("FAILED name: message"),
-// joined; else its last non-empty line.
-std::string failure_reason(const std::string& output, const std::string& fallback) {
+// The checks install.sh printed as failed ("FAILED name: message"): each "name: message", once.
+std::vector<std::string> failed_checks(const std::string& output) {
   std::vector<std::string> failed;
-  std::string last;
   std::istringstream lines(output);
   for (std::string line; std::getline(lines, line);) {
     // A polled check prints the same FAILED line on every attempt: keep each once.
@@ -45,9 +43,20 @@ std::string failure_reason(const std::string& output, const std::string& fallbac
         std::find(failed.begin(), failed.end(), line.substr(7)) == failed.end()) {
       failed.push_back(line.substr(7));
     }
+  }
+  return failed;
+}
+
+// The lines of `output` that install.sh prints for failed checks, joined; else its last
+// non-empty line.
+std::string failure_reason(const std::string& output, const std::string& fallback) {
+  const std::vector<std::string> failed = failed_checks(output);
+  if (!failed.empty()) return join(failed, "; ");
+  std::string last;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
     if (!trim(line).empty()) last = line;
   }
-  if (!failed.empty()) return join(failed, "; ");
   return last.empty() ? fallback : fallback + ": " + last;
 }
 
@@ -98,7 +107,12 @@ Task<Outcome<bool>> run_checked(HostRun& run, const std::string& step, ExecReque
   auto result = co_await run.exec(step, request, &output);
   if (!result) co_return result.error();
   if (!result->success()) {
-    run.fail(failure_reason(output, what_failed + " (" + result->describe() + ")"));
+    std::vector<std::string> checks = failed_checks(output);
+    if (checks.empty()) {
+      run.fail(failure_reason(output, what_failed + " (" + result->describe() + ")"));
+    } else {
+      run.fail_checks(std::move(checks));
+    }
     co_return false;
   }
   co_return true;

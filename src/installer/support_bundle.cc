@@ -15,6 +15,7 @@
 #include "config/raw_config.h"
 #include "genconf/expanded_config.h"
 #include "installer/installer.h"
+#include "installer/recorded_failures.h"
 #include "installer/redactor.h"
 #include "installer/support_bundle_steps.h"
 #include "orchestrator/event_json.h"
@@ -50,15 +51,21 @@ nlohmann::json state_json(StateStore& state, const Redactor& redactor) {
     const std::string stage(stage_name(each));
     nlohmann::json& hosts = json["stages"][stage];
     hosts = nlohmann::json::array();
-    for (const HostStageStatus& row : state.host_stages(stage)) {
+    const std::vector<HostStageStatus> rows = state.host_stages(stage);
+    for (const HostStageStatus& row : rows) {
       hosts.push_back({{"host", row.host},
                        {"role", row.role},
                        {"state", host_state_name(row.state)},
                        {"bundle_id", row.bundle_id},
                        {"error", redactor.redact(row.error)},
+                       {"cause", redactor.redact(recorded_cause(row))},
                        {"run_id", row.run_id},
                        {"updated_ms", row.updated_ms}});
     }
+    // What a reader looks at first: the failures of each stage grouped by cause.
+    std::vector<FailureGroup> groups = recorded_failure_groups(rows);
+    for (FailureGroup& group : groups) group.cause = redactor.redact(std::move(group.cause));
+    json["failures_by_cause"][stage] = failure_groups_json(groups);
   }
   json["host_bundles"] = nlohmann::json::array();
   for (HostBundle row : state.host_bundles()) {

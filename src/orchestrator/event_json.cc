@@ -61,7 +61,8 @@ struct ToJson {
             {"role", role_text(e.role)},
             {"state", std::string(host_state_name(e.state))},
             {"error", e.error},
-            {"bundle_id", e.bundle_id}};
+            {"bundle_id", e.bundle_id},
+            {"cause", e.cause}};
   }
   nlohmann::json operator()(const HostChanged& e) const {
     return {{"type", "host_changed"},
@@ -78,8 +79,10 @@ struct ToJson {
   nlohmann::json operator()(const StageFinished& e) const {
     nlohmann::json failures = nlohmann::json::array();
     for (const auto& failure : e.failures) {
-      failures.push_back(
-          {{"host", failure.host}, {"role", role_text(failure.role)}, {"error", failure.error}});
+      failures.push_back({{"host", failure.host},
+                          {"role", role_text(failure.role)},
+                          {"error", failure.error},
+                          {"cause", failure.cause}});
     }
     return {{"type", "stage_finished"},
             {"stage", e.stage},
@@ -87,6 +90,7 @@ struct ToJson {
             {"cancelled", e.cancelled},
             {"counts", counts_json(e.counts)},
             {"failures", failures},
+            {"causes", failure_groups_json(e.causes)},
             {"summary", e.summary},
             {"seconds", e.seconds}};
   }
@@ -96,6 +100,14 @@ struct ToJson {
 
 nlohmann::json to_json(const Event& event) {
   return std::visit(ToJson{}, event);
+}
+
+nlohmann::json failure_groups_json(const std::vector<FailureGroup>& groups) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const FailureGroup& group : groups) {
+    out.push_back({{"cause", group.cause}, {"count", group.count}, {"hosts", group.examples}});
+  }
+  return out;
 }
 
 nlohmann::json host_bundle_json(const HostBundle& row) {

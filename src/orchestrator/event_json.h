@@ -12,6 +12,10 @@ namespace dci {
 
 nlohmann::json to_json(const Event& event);
 
+// Failure groups: [{cause, count, hosts: [up to 3 example hosts]}], largest first, as the
+// stage_finished event, `status --json`, the API and the support bundle give them.
+nlohmann::json failure_groups_json(const std::vector<FailureGroup>& groups);
+
 // A host's HostBundle row (what it runs, its last rolling change), as `status --json`, the
 // support bundle and the API give it.
 nlohmann::json host_bundle_json(const HostBundle& row);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/cluster_config.h"
+#include "orchestrator/failure_cause.h"
 #include "orchestrator/host_upgrade.h"
 #include "state/records.h"
 
@@ -61,6 +62,7 @@ struct HostFinished {
   HostState state = HostState::Succeeded;
   std::string error;      // the reason, for failed hosts (for skipped ones: why)
   std::string bundle_id;  // deploy: the bundle the host got or already runs
+  std::string cause{};    // failed hosts: the cause key of `error` (failure_cause.h), else ""
 };
 
 // A host's rolling change began, is about to run a step (outcome Pending: "changing", `step`
@@ -91,6 +93,7 @@ struct HostFailure {
   std::string host;
   Role role = Role::Agent;
   std::string error;
+  std::string cause{};  // failure_cause.h
 };
 
 struct StageFinished {
@@ -101,6 +104,7 @@ struct StageFinished {
   std::vector<HostFailure> failures;
   std::string summary;  // one line a person reads: what failed and why, or that all passed
   double seconds = 0;
+  std::vector<FailureGroup> causes{};  // `failures` grouped by cause, largest first
 };
 
 using Event = std::variant<StageStarted, HostStepStarted, OutputChunk, HostStepFinished,

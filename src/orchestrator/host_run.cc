@@ -2,7 +2,9 @@
 
 #include <chrono>
 
+#include "orchestrator/failure_cause.h"
 #include "state/capped_output.h"
+#include "util/strings.h"
 
 namespace dci {
 namespace {
@@ -13,9 +15,20 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
+void HostRun::fail_checks(std::vector<std::string> checks) {
+  m_failure = join(checks, "; ");
+  m_failed_checks = std::move(checks);
+}
+
+std::string HostRun::failure_cause() const {
+  if (!m_failed_checks.empty()) return check_failure_cause(m_failed_checks);
+  return dci::failure_cause(m_last_step, m_failure);
+}
+
 transport::Task<transport::Outcome<transport::ExecResult>> HostRun::exec(
     const std::string& step, const transport::ExecRequest& request, std::string* stdout_copy) {
   const std::string host_id = host().id();
+  m_last_step = step;
   m_events.on_event(HostStepStarted{m_stage, host_id, host().role, step, request.command});
   const auto start = std::chrono::steady_clock::now();
   std::string sink_error;
@@ -57,6 +70,7 @@ transport::Task<transport::Outcome<transport::ExecResult>> HostRun::exec(
 transport::Task<transport::Outcome<transport::UploadResult>> HostRun::upload(
     const std::string& step, const transport::UploadRequest& request) {
   const std::string host_id = host().id();
+  m_last_step = step;
   m_events.on_event(
       HostStepStarted{m_stage, host_id, host().role, step, "upload " + request.remote_path});
   const auto start = std::chrono::steady_clock::now();

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "orchestrator/events.h"
 #include "orchestrator/plan.h"
@@ -38,7 +39,14 @@ class HostRun {
 
   // Marks the host failed with a reason a person can act on; the program then returns false.
   void fail(std::string reason) { m_failure = std::move(reason); }
+  // Marks the host failed by the checks it ran: each "name: message" (install.sh's FAILED
+  // lines); the reason is them joined by "; ", the cause key one "check ..." per check.
+  void fail_checks(std::vector<std::string> checks);
   const std::string& failure() const { return m_failure; }
+  // The cause key of failure() (failure_cause.h): its checks, or its last step and reason.
+  std::string failure_cause() const;
+  // The step started last ("" before the first): where a transport error happened.
+  const std::string& last_step() const { return m_last_step; }
 
  private:
   EventSink& m_events;
@@ -46,6 +54,8 @@ class HostRun {
   const PlannedHost& m_planned;
   transport::Session& m_session;
   std::string m_failure;
+  std::vector<std::string> m_failed_checks;
+  std::string m_last_step;
 };
 
 // true: the host passed; false: it failed (HostRun::failure() says why); an error: the transport

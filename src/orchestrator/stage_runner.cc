@@ -15,8 +15,18 @@ bool is_agent(Role role) {
   return role != Role::Master;
 }
 
+constexpr size_t k_summary_causes = 5;
+
 std::string plural(int count, const std::string& word) {
   return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
+}
+
+// Not inlined into the coroutine: g++ 12 then misreports Asio's frame allocator
+// (-Wmismatched-new-delete).
+[[gnu::noinline]] std::vector<FailureGroup> group_causes(const std::vector<HostFailure>& failures) {
+  FailureGrouper grouper;
+  for (const HostFailure& failure : failures) grouper.add(failure.host, failure.cause);
+  return grouper.groups();
 }
 
 // The one line a person reads at the end of a stage.
@@ -40,13 +50,22 @@ std::string summarize(const StageFinished& result, long long agents_allowed) {
   } else if (agents_failed > 0) {
     text += "passed with " + plural(agents_failed, "failed agent") + " (within the budget of " +
             std::to_string(agents_allowed) + ")";
+  } else if (!result.cancelled && result.stage == "cluster-check" && total - skipped > 0) {
+    // It runs on one master but checks the whole cluster: its one host is not the count.
+    text += "the cluster check passed: every master in one quorum, every agent registered";
   } else if (!result.cancelled) {
     text += "all " + plural(total - skipped, "host") + " passed";
     if (skipped > 0) text += ", " + std::to_string(skipped) + " already done";
   }
-  for (const auto& failure : result.failures) {
-    text +=
-        "\n  " + failure.host + " (" + std::string(role_name(failure.role)) + "): " + failure.error;
+  // Causes, not hosts: at 10,000 hosts a person reads a few lines, not every failed host.
+  size_t shown = 0;
+  for (const FailureGroup& group : result.causes) {
+    if (shown++ == k_summary_causes) {
+      text += "\n  ... and " +
+              plural(static_cast<int>(result.causes.size() - k_summary_causes), "more cause");
+      break;
+    }
+    text += "\n  " + plural(group.count, "host") + ": " + group.cause;
   }
   return text;
 }
@@ -54,7 +73,8 @@ std::string summarize(const StageFinished& result, long long agents_allowed) {
 }  // namespace
 
 void StageRunner::finish_host(const std::string& stage, const PlannedHost& planned, HostState state,
-                              const std::string& error, StageFinished& result) {
+                              const std::string& error, const std::string& cause,
+                              StageFinished& result) {
   const ClusterHost& host = *planned.host;
   StageCounts& counts = result.counts[host.role];
   switch (state) {
@@ -69,9 +89,11 @@ void StageRunner::finish_host(const std::string& stage, const PlannedHost& plann
       break;
     default:
       ++counts.failed;
-      result.failures.push_back({host.id(), host.role, error});
+      result.failures.push_back({host.id(), host.role, error, cause});
   }
-  m_events.on_event(HostFinished{stage, host.id(), host.role, state, error, planned.bundle_id});
+  m_events.on_event(
+      HostFinished{stage, host.id(), host.role, state, error, planned.bundle_id,
+                   state == HostState::Failed || state == HostState::Interrupted ? cause : ""});
 }
 
 transport::Task<void> StageRunner::run_phase(const std::string& stage, const PlanPhase& phase,
@@ -83,12 +105,14 @@ transport::Task<void> StageRunner::run_phase(const std::string& stage, const Pla
       work.push_back(&planned);
       targets.push_back(target_of(*planned.host));
     } else {
-      finish_host(stage, planned, HostState::Skipped, planned.reason, result);
+      finish_host(stage, planned, HostState::Skipped, planned.reason, "", result);
     }
   }
   if (work.empty()) co_return;
 
   std::vector<std::string> failures(work.size());
+  std::vector<std::string> causes(work.size());
+  std::vector<std::string> last_steps(work.size());
   std::vector<bool> cancelled(work.size(), false);
   transport::HostWork host_work = [&](transport::Session& session,
                                       size_t index) -> transport::Task<transport::Outcome<bool>> {
@@ -98,12 +122,17 @@ transport::Task<void> StageRunner::run_phase(const std::string& stage, const Pla
     }
     HostRun run(m_events, stage, *work[index], session);
     auto outcome = co_await program(run);
-    if (outcome && !*outcome) failures[index] = run.failure();
+    last_steps[index] = run.last_step();
+    if (outcome && !*outcome) {
+      failures[index] = run.failure();
+      causes[index] = run.failure_cause();
+    }
     co_return outcome;
   };
   transport::HostDone done = [&](size_t index, const transport::HostReport& report) {
     HostState state = HostState::Succeeded;
     std::string error;
+    std::string cause;
     if (cancelled[index]) {
       state = HostState::Cancelled;
       error = "cancelled before it started";
@@ -114,8 +143,10 @@ transport::Task<void> StageRunner::run_phase(const std::string& stage, const Pla
       if (report.status == transport::HostStatus::Unreachable) {
         error = std::string(k_unreachable_prefix) + error;
       }
+      cause = report.error || causes[index].empty() ? failure_cause(last_steps[index], error)
+                                                    : causes[index];
     }
-    finish_host(stage, *work[index], state, error, result);
+    finish_host(stage, *work[index], state, error, cause, result);
   };
   transport::FanOutOptions options;
   options.parallelism = m_options.parallelism;
@@ -148,7 +179,7 @@ transport::Task<StageFinished> StageRunner::run(const StagePlan& plan, int64_t r
       const std::string reason =
           masters_failed ? "not started: a master failed" : "cancelled before it started";
       for (const PlannedHost& planned : phase.hosts) {
-        finish_host(stage, planned, HostState::Cancelled, reason, result);
+        finish_host(stage, planned, HostState::Cancelled, reason, "", result);
       }
       continue;
     }
@@ -162,6 +193,7 @@ transport::Task<StageFinished> StageRunner::run(const StagePlan& plan, int64_t r
   }
   result.cancelled = m_cancelled;
   result.ok = !m_cancelled && masters_failed == 0 && agents_failed <= agents_allowed;
+  result.causes = group_causes(result.failures);
   result.summary = summarize(result, agents_allowed);
   result.seconds = transport::to_seconds(m_clock.now() - start);
   m_events.on_event(result);

@@ -53,7 +53,7 @@ class StageRunner {
   transport::Task<void> run_phase(const std::string& stage, const PlanPhase& phase,
                                   const HostProgram& program, StageFinished& result);
   void finish_host(const std::string& stage, const PlannedHost& planned, HostState state,
-                   const std::string& error, StageFinished& result);
+                   const std::string& error, const std::string& cause, StageFinished& result);
 
   transport::Transport& m_transport;
   transport::Clock& m_clock;

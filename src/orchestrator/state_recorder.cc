@@ -95,7 +95,7 @@ void StateRecorder::on_event(const Event& event) {
     if (host->state == HostState::Skipped) return;
     const std::string role(role_name(host->role));
     m_store.set_host_stage({host->host, role, host->stage, host->state, host->bundle_id,
-                            host->error, m_run_id, m_wall_clock.now_ms()});
+                            host->error, m_run_id, m_wall_clock.now_ms(), host->cause});
     if (host->stage == "uninstall" && host->state == HostState::Succeeded) {
       // Nothing is installed any more: the next deploy must not skip this host.
       for (const char* stage : {"preflight", "deploy", "postflight", "cluster-check"}) {

@@ -31,6 +31,9 @@ struct HostStageStatus {
   std::string error;      // why it failed, "" otherwise
   int64_t run_id = 0;
   int64_t updated_ms = 0;
+  // Failed hosts: the cause key of `error` (orchestrator/failure_cause.h); "" otherwise, and in
+  // rows a schema-2 file had (readers derive it from `error` then).
+  std::string cause{};
 };
 
 // What one host runs (recorded once a deploy or a rolling change ends), and its last rolling

@@ -73,6 +73,12 @@ const char* const k_migrations[] = {
         SELECT host, role, bundle_id, updated_ms FROM host_stages
         WHERE stage = 'deploy' AND state = 'succeeded';
     )sql",
+    // 3: the cause key of each failed host (failures grouped by cause). Rows written before
+    // have '' (readers derive the cause from the error).
+    R"sql(
+      ALTER TABLE host_stages ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+      CREATE INDEX host_stages_by_cause ON host_stages (stage, state, cause);
+    )sql",
 };
 constexpr int k_migration_count = sizeof(k_migrations) / sizeof(k_migrations[0]);
 static_assert(k_migration_count == SqliteStateStore::k_schema_version);
@@ -188,10 +194,11 @@ Status SqliteStateStore::flush() {
   };
   auto upsert = SqliteStatement::prepare(
       m_db,
-      "INSERT INTO host_stages (host, stage, role, state, bundle_id, error, run_id, updated_ms) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, stage) DO UPDATE SET "
+      "INSERT INTO host_stages (host, stage, role, state, bundle_id, error, run_id, updated_ms, "
+      "cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, stage) DO UPDATE SET "
       "role = excluded.role, state = excluded.state, bundle_id = excluded.bundle_id, "
-      "error = excluded.error, run_id = excluded.run_id, updated_ms = excluded.updated_ms");
+      "error = excluded.error, run_id = excluded.run_id, updated_ms = excluded.updated_ms, "
+      "cause = excluded.cause");
   if (!upsert) return fail(upsert.error());
   auto remove =
       SqliteStatement::prepare(m_db, "DELETE FROM host_stages WHERE host = ? AND stage = ?");
@@ -206,6 +213,7 @@ Status SqliteStateStore::flush() {
     upsert->bind(1, host.host).bind(2, host.stage).bind(3, host.role);
     upsert->bind(4, host_state_name(host.state)).bind(5, host.bundle_id).bind(6, host.error);
     upsert->bind(7, host.run_id).bind(8, host.updated_ms ? host.updated_ms : now_ms());
+    upsert->bind(9, host.cause);
     if (auto status = upsert->run(); !status) return fail(status.error());
   }
   auto insert = SqliteStatement::prepare(
@@ -271,7 +279,7 @@ std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& st
   std::vector<HostStageStatus> out;
   auto query = SqliteStatement::prepare(
       m_db,
-      "SELECT host, role, state, bundle_id, error, run_id, updated_ms FROM host_stages "
+      "SELECT host, role, state, bundle_id, error, run_id, updated_ms, cause FROM host_stages "
       "WHERE stage = ? ORDER BY host");
   if (!query) return out;
   query->bind(1, stage);
@@ -279,7 +287,7 @@ std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& st
     out.push_back({query->column_text(0), query->column_text(1), stage,
                    host_state_from_name(query->column_text(2)).value_or(HostState::Pending),
                    query->column_text(3), query->column_text(4), query->column_int(5),
-                   query->column_int(6)});
+                   query->column_int(6), query->column_text(7)});
   }
   return out;
 }

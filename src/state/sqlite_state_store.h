@@ -12,7 +12,7 @@ namespace dci {
 
 class SqliteStateStore final : public StateStore {
  public:
-  static constexpr int k_schema_version = 2;
+  static constexpr int k_schema_version = 3;
   // Buffered records beyond which add/set flush by themselves.
   static constexpr size_t k_auto_flush_records = 5000;
 

@@ -35,6 +35,48 @@ TEST(StatusModelTest, ListsEveryHostAsPendingBeforeAnyRun) {
   EXPECT_EQ(status["cluster"]["masters"].size(), 3u);
 }
 
+TEST(StatusModelTest, GroupsFailuresByCauseAndFiltersHostsByOne) {
+  StatusModel model;
+  const ClusterConfig config = cluster_of(1, 12);
+  model.reset(&config, nullptr);
+  model.on_event(StageStarted{"preflight", 1, {}, ""});
+  for (int i = 1; i <= 5; ++i) {
+    HostFinished host = finished("preflight", "10.0.1." + std::to_string(i) + ":22", Role::Agent,
+                                 HostState::Failed, "port");
+    host.cause = i <= 4 ? "check ports: port 2379 in use" : "unreachable: connect timeout";
+    model.on_event(host);
+  }
+  const nlohmann::json failures = model.failures_json("preflight", 100);
+  EXPECT_EQ(failures["total"], 5);
+  ASSERT_EQ(failures["causes"].size(), 2u);
+  EXPECT_EQ(failures["causes"][0]["cause"], "check ports: port 2379 in use");
+  EXPECT_EQ(failures["causes"][0]["count"], 4);
+  EXPECT_EQ(failures["causes"][0]["hosts"].size(), 3u);
+  EXPECT_EQ(failures["causes"][1]["hosts"][0], "10.0.1.5:22");
+  EXPECT_EQ(model.failures_json("preflight", 1)["more_causes"], 1);
+  HostQuery query;
+  query.stage = "preflight";
+  query.cause = "unreachable: connect timeout";
+  const nlohmann::json page = model.hosts_json(query);
+  EXPECT_EQ(page["total"], 1);
+  EXPECT_EQ(page["hosts"][0]["host"], "10.0.1.5:22");
+  EXPECT_EQ(model.hosts_with_cause("preflight", "check ports: port 2379 in use").size(), 4u);
+  // A retry of one cause: the other cause's host is skipped and stays failed with its cause.
+  StageFinished first_run;
+  first_run.stage = "preflight";
+  model.on_event(first_run);
+  model.on_event(StageStarted{"preflight", 2, {}, ""});
+  model.on_event(
+      finished("preflight", "10.0.1.5:22", Role::Agent, HostState::Skipped, "not selected"));
+  for (int i = 1; i <= 4; ++i) {
+    model.on_event(finished("preflight", "10.0.1." + std::to_string(i) + ":22", Role::Agent,
+                            HostState::Succeeded));
+  }
+  const nlohmann::json after = model.failures_json("preflight", 100);
+  EXPECT_EQ(after["total"], 1);
+  EXPECT_EQ(after["causes"][0]["cause"], "unreachable: connect timeout");
+}
+
 TEST(StatusModelTest, SortsFailedHostsFirstThenAddressesWithNumbersAsNumbers) {
   StatusModel model;
   const ClusterConfig config = cluster_of(1, 12);

@@ -558,7 +558,7 @@ describe('dcinstall web without SSH hosts', () => {
     assert.equal(all.json.total, 41);
     assert.equal(all.json.hosts.length, 10);
     assert.deepEqual(Object.keys(all.json.hosts[0]).sort(),
-      ['bundle_id', 'error', 'host', 'last_line', 'role', 'state', 'step', 'updated_ms']);
+      ['bundle_id', 'cause', 'error', 'host', 'last_line', 'role', 'state', 'step', 'updated_ms']);
     assert.equal(all.json.hosts[0].host, '127.0.0.1:' + baseConfig.match(/127\.0\.0\.1:(\d+)/)[1]);
     assert.equal(all.json.hosts[1].host, '127.0.1.1:1');
     assert.equal(all.json.hosts[2].host, '127.0.1.2:1');
@@ -651,6 +651,21 @@ describe('dcinstall web without SSH hosts', () => {
     const logs = await call(server, 'GET', '/api/v1/logs?stage=preflight');
     assert.equal(logs.status, 200);
     assert.ok(Array.isArray(logs.json.steps));
+    // Failures by cause: the groups add up to the failed hosts; the host list filters by one.
+    const failures = await call(server, 'GET', '/api/v1/failures?stage=preflight');
+    assert.equal(failures.status, 200);
+    assert.equal(failures.json.total, 41);
+    assert.equal(failures.json.causes.reduce((n, g) => n + g.count, 0), 41);
+    assert.ok(failures.json.causes.every((g) => g.cause.length > 0 && g.hosts.length <= 3));
+    const top = failures.json.causes[0];
+    const ofTop = await call(server, 'GET', `/api/v1/hosts?stage=preflight&cause=${encodeURIComponent(top.cause)}&limit=1000`);
+    assert.equal(ofTop.json.total, top.count);
+    assert.ok(ofTop.json.hosts.every((h) => h.cause === top.cause));
+    const both = await call(server, 'POST', '/api/v1/runs', { body: { action: 'preflight', cause: top.cause, hosts: ['127.0.1.1:1'] } });
+    assert.equal(both.status, 400);
+    const unknown = await call(server, 'POST', '/api/v1/runs', { body: { action: 'preflight', cause: 'no such cause' } });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.json.error.message, /no host failed in preflight with the cause/);
 
     const cancel = await call(server, 'POST', '/api/v1/runs/cancel', { body: {} });
     assert.equal(cancel.status, 202);

@@ -239,6 +239,24 @@ TEST_F(ProgressPrinterTest, KeepsEachFinishedStageAndItsSummary) {
   EXPECT_EQ(lines[6], "✘ deploy: 1 failed");
 }
 
+TEST_F(ProgressPrinterTest, AFailedStageEndsWithItsCausesNotItsHosts) {
+  send(started("preflight", {{Role::Agent, 3}}));
+  StageFinished done;
+  done.stage = "preflight";
+  done.summary = "3 agents failed, over the failure budget of 0\n  2 hosts: check a: b";
+  done.causes = {{"check a: b", 2, {"a1", "a2"}}, {"unreachable: connect timeout", 1, {"a3"}}};
+  const std::string screen = send(done);
+  const std::vector<std::string> lines = m_terminal.lines();
+  ASSERT_GE(lines.size(), 6u) << screen;
+  const size_t at = lines.size() - 6;
+  EXPECT_EQ(lines[at], "✘ preflight: 3 agents failed, over the failure budget of 0")
+      << "the summary's first line; its cause lines come with their hosts below";
+  EXPECT_EQ(lines[at + 1], "preflight: 3 hosts failed, 2 causes:");
+  EXPECT_EQ(lines[at + 2], "  1) 2 hosts: check a: b");
+  EXPECT_EQ(lines[at + 3], "     a1, a2; all: dcinstall status --stage preflight --cause 1");
+  EXPECT_EQ(lines[at + 5], "     a3; all: dcinstall status --stage preflight --cause 2");
+}
+
 TEST_F(ProgressPrinterTest, AgentsPhaseAddsItsRolesToTheSameStage) {
   send(started("deploy", {{Role::Master, 3}}, "masters"));
   for (const char* host : {"m1", "m2", "m3"})

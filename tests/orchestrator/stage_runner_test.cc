@@ -35,6 +35,7 @@ struct Harness {
   RecordingSink sink;
   StageRunnerOptions options;
   StageFinished result;
+  Stage stage = Stage::Deploy;
 
   void fail_hosts(const std::vector<std::string>& addresses) {
     for (const auto& address : addresses) {
@@ -50,7 +51,7 @@ struct Harness {
   }
 
   void run(const ClusterConfig& config) {
-    const StagePlan plan = build_plan(Stage::Deploy, {&config, {}, {}, false, {}, false});
+    const StagePlan plan = build_plan(stage, {&config, {}, {}, false, {}, false});
     StageRunner runner(transport, clock, sink, options);
     HostProgram program = [](HostRun& run) -> tr::Task<tr::Outcome<bool>> {
       tr::ExecRequest request;
@@ -133,6 +134,43 @@ TEST(StageRunnerTest, UnreachableHostIsAFailedHostNotAnAbort) {
   EXPECT_EQ(harness.result.failures[0].error.rfind("unreachable: ", 0), 0u)
       << harness.result.failures[0].error;
   EXPECT_EQ(harness.transport.connect_attempts("10.1.0.2"), 2);
+}
+
+TEST(StageRunnerTest, ThePassedClusterCheckSpeaksOfTheClusterNotOfItsOneHost) {
+  Harness harness;
+  harness.stage = Stage::ClusterCheck;
+  harness.run(synthetic_cluster(3, 6));
+  EXPECT_EQ(harness.result.summary,
+            "the cluster check passed: every master in one quorum, every agent registered");
+}
+
+TEST(StageRunnerTest, FailuresAreGroupedByCauseInTheSummaryEvent) {
+  Harness harness;
+  tr::FakeHostBehavior dead;
+  dead.never_answers = true;
+  harness.transport.set_host("10.1.0.2", dead);
+  harness.fail_hosts({"10.1.0.3", "10.1.0.4", "10.1.0.5"});
+  harness.options.agent_failure_budget = {0, false};
+  harness.options.retry.retries = 0;
+  harness.run(synthetic_cluster(1, 6));
+  const StageFinished& result = harness.result;
+  ASSERT_EQ(result.causes.size(), 2u) << result.summary;
+  EXPECT_EQ(result.causes[0].cause, "check: check failed: exit 1");
+  EXPECT_EQ(result.causes[0].count, 3);
+  EXPECT_EQ(result.causes[1].count, 1);
+  EXPECT_EQ(result.causes[1].cause.rfind("unreachable: ", 0), 0u) << result.causes[1].cause;
+  ASSERT_EQ(result.causes[1].examples.size(), 1u);
+  EXPECT_EQ(result.causes[1].examples[0].rfind("10.1.0.2:", 0), 0u);
+  // The summary lists causes, not hosts.
+  EXPECT_NE(result.summary.find("\n  3 hosts: check: check failed: exit 1"), std::string::npos)
+      << result.summary;
+  EXPECT_EQ(result.summary.find("10.1.0.3"), std::string::npos) << result.summary;
+  // Every failed host's HostFinished carries its cause.
+  int with_cause = 0;
+  for (const HostFinished& host : harness.sink.all<HostFinished>()) {
+    if (host.state == HostState::Failed) with_cause += host.cause.empty() ? 0 : 1;
+  }
+  EXPECT_EQ(with_cause, 4);
 }
 
 TEST(StageRunnerTest, HostsWithoutWorkAreSkippedWithTheirReason) {

@@ -64,7 +64,9 @@ TEST_F(SqliteStateStoreTest, AVersionOneFileGainsWhatItsDeployedHostsRun) {
   {  // back to how version 1 left it: no host_bundles table
     auto db = SqliteDatabase::open(m_path);
     ASSERT_TRUE(db);
-    ASSERT_TRUE(db->execute("DROP TABLE host_bundles; DROP TABLE bundle_inputs; PRAGMA user_version = 1"));
+    ASSERT_TRUE(db->execute(
+        "DROP TABLE host_bundles; DROP TABLE bundle_inputs; DROP INDEX host_stages_by_cause; "
+        "ALTER TABLE host_stages DROP COLUMN cause; PRAGMA user_version = 1"));
   }
   SqliteStateStore store = open();
   const auto rows = store.host_bundles();
@@ -72,6 +74,41 @@ TEST_F(SqliteStateStoreTest, AVersionOneFileGainsWhatItsDeployedHostsRun) {
   EXPECT_EQ(rows[0].host, "10.0.0.1:22");
   EXPECT_EQ(rows[0].running, "bundle-1");
   EXPECT_EQ(rows[0].change_outcome, "");
+}
+
+TEST_F(SqliteStateStoreTest, AVersionTwoFileGainsAnEmptyCauseAndKeepsItsRows) {
+  {
+    SqliteStateStore store = open();
+    ASSERT_TRUE(store.begin_run("preflight"));
+    ASSERT_TRUE(store.flush());
+  }
+  {  // back to how version 2 left it: host_stages without the cause column, rows in it
+    auto db = SqliteDatabase::open(m_path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->execute(
+        "DROP INDEX host_stages_by_cause; ALTER TABLE host_stages DROP COLUMN cause; "
+        "INSERT INTO host_stages (host, stage, role, state, error, run_id, updated_ms) VALUES "
+        "('10.0.0.1:22', 'preflight', 'agent', 'failed', 'requirements-cpus: needs 4 CPUs', 1, "
+        "5), ('10.0.0.2:22', 'preflight', 'agent', 'succeeded', '', 1, 5); "
+        "PRAGMA user_version = 2"));
+  }
+  SqliteStateStore store = open();
+  auto rows = store.host_stages("preflight");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].state, HostState::Failed);
+  EXPECT_EQ(rows[0].error, "requirements-cpus: needs 4 CPUs");
+  EXPECT_EQ(rows[0].cause, "");
+  // Written at version 3, the cause is kept.
+  HostStageStatus failed = rows[0];
+  failed.cause = "check requirements-cpus: needs N CPUs";
+  store.set_host_stage(failed);
+  ASSERT_TRUE(store.flush());
+  EXPECT_EQ(store.host_stages("preflight")[0].cause, "check requirements-cpus: needs N CPUs");
+  auto db = SqliteDatabase::open(m_path);
+  ASSERT_TRUE(db);
+  auto version = SqliteStatement::prepare(*db, "PRAGMA user_version");
+  ASSERT_TRUE(version && version->step());
+  EXPECT_EQ(version->column_int(0), 3);
 }
 
 TEST_F(SqliteStateStoreTest, HostBundleRowsAreWrittenWholeAndCleared) {

@@ -196,6 +196,10 @@ test('installs the test fleet by clicking through every screen', { skip: skip ||
   await page.waitForSelector('[data-testid=success-title]');
   const masters = await page.$$eval('[data-testid=masters] li', (els) => els.length);
   assert.equal(masters, (fragment.master_list ?? []).length);
+  // Every host of the cluster counts, not the one master the cluster check ran on.
+  const hostCount = ['master_list', 'agent_list', 'public_agent_list'].reduce((n, k) => n + (fragment[k] ?? []).length, 0);
+  const lead = await page.textContent('[data-testid=success-summary]');
+  assert.match(lead, new RegExp(`^All ${hostCount} hosts? passed postflight \\(${masters} masters?, `), lead);
   await shot(page, '07-success');
 
   // 7. Logs: a host's log, searched; then the support bundle.

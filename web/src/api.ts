@@ -232,6 +232,7 @@ export interface HostQuery {
   role?: string;
   state?: string;
   q?: string;
+  cause?: string;
   offset: number;
   limit: number;
 }
@@ -265,6 +266,7 @@ export const api = {
     if (query.role) params.set('role', query.role);
     if (query.state) params.set('state', query.state);
     if (query.q) params.set('q', query.q);
+    if (query.cause) params.set('cause', query.cause);
     return call<HostsResponse>('GET', `/api/v1/hosts?${params}`, undefined, signal);
   },
   plan: (action: 'upgrade' | 'rollback') => call<Plan>('GET', `/api/v1/plan?action=${action}`),
@@ -277,3 +279,23 @@ export const api = {
 };
 
 export const SUPPORT_BUNDLE_URL = '/api/v1/support-bundle';
+
+// GET /api/v1/failures: a stage's failed hosts grouped by cause, largest first.
+export interface FailureGroup {
+  cause: string;
+  count: number;
+  hosts: string[]; // up to 3 examples
+}
+export interface FailuresResponse {
+  stage: string;
+  total: number;
+  causes: FailureGroup[];
+  more_causes: number;
+}
+export const failuresApi = {
+  failures: (stage: string) =>
+    call<FailuresResponse>('GET', `/api/v1/failures?${new URLSearchParams({ stage })}`),
+  // Retries the hosts of `stage` that failed with `cause` (and no other host).
+  retryCause: (action: string, stage: string, cause: string) =>
+    call<{ run_id: number }>('POST', '/api/v1/runs', { action, stage, cause, retry_failed: true }),
+};

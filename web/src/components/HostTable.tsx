@@ -22,6 +22,8 @@ interface Props {
   showLastLine?: boolean;
   height?: number;
   onOpenLog?: (host: string) => void;
+  // Only the failed hosts with this cause key (the "Failures by cause" panel's choice).
+  cause?: string;
 }
 
 interface Filters {
@@ -30,7 +32,7 @@ interface Filters {
   q: string;
 }
 
-export function HostTable({ stage, showLastLine = true, height = 440, onOpenLog }: Props) {
+export function HostTable({ stage, showLastLine = true, height = 440, onOpenLog, cause }: Props) {
   const { epoch } = useStore();
   const [filters, setFilters] = useState<Filters>({ role: '', state: '', q: '' });
   const [search, setSearch] = useState('');
@@ -92,6 +94,7 @@ export function HostTable({ stage, showLastLine = true, height = 440, onOpenLog 
           role: filters.role || undefined,
           state: filters.state || undefined,
           q: filters.q || undefined,
+          cause: cause || undefined,
           offset: page * PAGE,
           limit: PAGE,
         }, abort.signal);
@@ -106,7 +109,7 @@ export function HostTable({ stage, showLastLine = true, height = 440, onOpenLog 
         if (inflight.current.get(page) === abort) inflight.current.delete(page);
       }
     },
-    [stage, filters],
+    [stage, filters, cause],
   );
 
   // New stage or filters (or a stream reset): start over.
@@ -205,7 +208,7 @@ export function HostTable({ stage, showLastLine = true, height = 440, onOpenLog 
     return out;
   }, [first, last]);
 
-  const filtered = filters.role || filters.state || filters.q;
+  const filtered = filters.role || filters.state || filters.q || cause;
 
   return (
     <div class="host-table" data-stage={stage}>

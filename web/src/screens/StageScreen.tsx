@@ -3,7 +3,8 @@
 // deadline countdown and the cluster-wide check.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type StageStatus, type Status } from '../api';
+import { api, ApiError, failuresApi, type StageStatus, type Status } from '../api';
+import { FailureCauses } from '../components/FailureCauses';
 import { HostTable } from '../components/HostTable';
 import { Icon, StateBadge } from '../components/icons';
 import { RoleBars } from '../components/RoleBars';
@@ -156,6 +157,8 @@ export function StageScreen({ kind, status }: { kind: Kind; status: Status }) {
   const [timeoutS, setTimeoutS] = useState<number | null>(null);
   // Preflight: install the missing prerequisites first; starts as the config's install_prereqs.
   const [installPrereqs, setInstallPrereqs] = useState(false);
+  // The cause the host table is filtered to ("" = every host).
+  const [cause, setCause] = useState('');
 
   useEffect(() => {
     if (kind !== 'preflight') return;
@@ -278,10 +281,19 @@ export function StageScreen({ kind, status }: { kind: Kind; status: Status }) {
 
       {kind === 'postflight' && <ClusterCheck stage={status.stages['cluster-check']} />}
 
+      <FailureCauses
+        stage={kind}
+        status={stage}
+        selected={cause}
+        onSelect={setCause}
+        onRetry={busy || running ? undefined : (c) => act(() => failuresApi.retryCause(kind, kind, c))}
+      />
+
       <section class="card table-card">
-        <h2>Hosts</h2>
+        <h2>Hosts{cause && <span class="muted" data-testid="cause-filter"> · failed with: {cause}</span>}</h2>
         <HostTable
           stage={kind}
+          cause={cause}
           onOpenLog={(host) => navigate('logs', { host, stage: kind })}
         />
       </section>

@@ -11,6 +11,22 @@ function hostOnly(h: string) {
   return colon >= 0 && s.indexOf(':', colon + 1) < 0 ? s.slice(0, colon) : s;
 }
 
+function plural(n: number, word: string) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// "9 hosts passed postflight (3 masters, 6 agents); the cluster check passed: ..." — the hosts of
+// the cluster, not the one master the cluster check ran on.
+export function installedText(status: Status) {
+  const c = status.cluster;
+  const masters = c?.masters?.length ?? 0;
+  const agents = (c?.agents?.length ?? 0) + (c?.public_agents?.length ?? 0);
+  let passed = 0;
+  for (const r of Object.values(status.stages.postflight?.roles ?? {})) passed += (r?.succeeded ?? 0) + (r?.skipped ?? 0);
+  const total = masters + agents;
+  return `${passed === total ? `All ${plural(total, 'host')}` : `${passed} of ${plural(total, 'host')}`} passed postflight (${plural(masters, 'master')}, ${plural(agents, 'agent')}); the cluster check passed: one quorum of ${plural(masters, 'master')}, every agent registered.`;
+}
+
 export function Success({ status }: { status: Status }) {
   const [clientPort, setClientPort] = useState<string | null>(null);
   useEffect(() => {
@@ -60,7 +76,7 @@ export function Success({ status }: { status: Status }) {
         </span>
         <div>
           <h1 data-testid="success-title">Cluster {c?.name} is ready</h1>
-          <p class="lead">{check?.summary}</p>
+          <p class="lead" data-testid="success-summary">{installedText(status)}</p>
         </div>
       </div>
 
