@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/installer_options.h"
 #include "installer/recorded_failures.h"
+#include "installer/work_dir_lock.h"
 #include "orchestrator/event_json.h"
 #include "orchestrator/plan.h"
 #include "state/run_selection.h"
@@ -43,7 +45,7 @@ std::optional<SqliteStateStore> open_state(const std::string& work_dir) {
 // The hosts' last rolling changes: outcomes per role, and every host whose change did not end
 // upgraded (rolled back, failed, or left mid-change) with why and how to go on. True when there
 // is such a host. The JSON goes to out["changes"].
-bool print_changes(const std::vector<HostBundle>& rows, size_t shown, bool json,
+bool print_changes(const std::vector<HostBundle>& rows, size_t shown, bool json, bool in_flight,
                    nlohmann::json& out) {
   std::map<std::string, std::map<std::string, int>> counts;  // role -> outcome -> hosts
   nlohmann::json not_upgraded = nlohmann::json::array();
@@ -69,7 +71,10 @@ bool print_changes(const std::vector<HostBundle>& rows, size_t shown, bool json,
     std::cout << "  ✘ " << host["host"].get<std::string>() << " ("
               << host["role"].get<std::string>() << "): " << outcome;
     if (outcome == "rolled-back") std::cout << " to " << running.substr(0, 12);
-    if (outcome == "changing") std::cout << " (the run stopped during " << change["step"].get<std::string>() << ")";
+    if (outcome == "changing") {
+      std::cout << (in_flight ? " (now: " : " (the run stopped during ")
+                << change["step"].get<std::string>() << ")";
+    }
     if (!change["error"].get<std::string>().empty()) {
       std::cout << ": " << terminal_safe(change["error"].get<std::string>());
     }
@@ -78,7 +83,7 @@ bool print_changes(const std::vector<HostBundle>& rows, size_t shown, bool json,
   if (not_upgraded.size() > shown) {
     std::cout << "  ... and " << not_upgraded.size() - shown << " more (--all)\n";
   }
-  if (!not_upgraded.empty()) {
+  if (!not_upgraded.empty() && !in_flight) {
     std::cout << "  fix them, then run `dcinstall upgrade` again: it resumes (hosts at their "
                  "bundle are skipped, hosts mid-change are checked first)\n";
   }
@@ -146,15 +151,26 @@ int run_status(const InstallerCommandOptions& options, const StatusOptions& stat
   const std::string status_command = status_command_for(options.work_dir);
   nlohmann::json out{{"run", nullptr}, {"stages", nlohmann::json::object()}};
   bool any_failed = false;
+  // A run without an outcome is running while a process holds the work dir, else it was killed.
+  const std::optional<std::string> holder = WorkDirLock::holder(options.work_dir);
+  bool in_flight = false;
   if (auto run = state->last_run()) {
+    in_flight = run->outcome.empty() && holder.has_value();
     out["run"] = {{"id", run->id},
                   {"command", run->command},
                   {"started_ms", run->started_ms},
                   {"finished_ms", run->finished_ms ? nlohmann::json(*run->finished_ms) : nullptr},
-                  {"outcome", run->outcome.empty() ? "running" : run->outcome}};
+                  {"outcome", run->outcome.empty() ? "running" : run->outcome},
+                  {"holder_pid", in_flight ? nlohmann::json(*holder) : nullptr}};
     if (!options.json) {
-      std::cout << "last run #" << run->id << ": " << run->command << ": "
-                << (run->outcome.empty() ? "running (or killed)" : run->outcome) << "\n";
+      std::cout << "last run #" << run->id << ": " << run->command << ": ";
+      if (!run->outcome.empty()) {
+        std::cout << run->outcome << "\n";
+      } else if (in_flight) {
+        std::cout << "running (pid " << *holder << ")\n";
+      } else {
+        std::cout << "killed (it ended without an outcome; a re-run resumes)\n";
+      }
     }
   }
   for (Stage each : k_all_stages) {
@@ -195,7 +211,8 @@ int run_status(const InstallerCommandOptions& options, const StatusOptions& stat
     for (std::string line; std::getline(lines, line);) std::cout << "  " << line << "\n";
   }
   any_failed =
-      print_changes(state->host_bundles(), status.all ? SIZE_MAX : 20, options.json, out) ||
+      print_changes(state->host_bundles(), status.all ? SIZE_MAX : 20, options.json, in_flight,
+                    out) ||
       any_failed;
   if (options.json) std::cout << lenient_dump(out, 2) << "\n";
   return any_failed ? k_exit_failed : k_exit_ok;

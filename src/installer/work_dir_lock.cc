@@ -12,6 +12,17 @@
 
 namespace dci {
 
+namespace {
+
+// The pid a holder wrote into the lock file ("" when there is none).
+std::string recorded_pid(int fd) {
+  char holder[32] = {};
+  const ssize_t got = ::pread(fd, holder, sizeof(holder) - 1, 0);
+  return got > 0 ? std::string(trim(std::string_view(holder, static_cast<size_t>(got)))) : "";
+}
+
+}  // namespace
+
 Result<WorkDirLock> WorkDirLock::acquire(const std::string& work_dir) {
   const std::string path = work_dir + "/run.lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -19,10 +30,7 @@ Result<WorkDirLock> WorkDirLock::acquire(const std::string& work_dir) {
   WorkDirLock lock(fd);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int why = errno;
-    char holder[32] = {};
-    const ssize_t got = ::pread(fd, holder, sizeof(holder) - 1, 0);
-    const std::string pid =
-        got > 0 ? std::string(trim(std::string_view(holder, static_cast<size_t>(got)))) : "";
+    const std::string pid = recorded_pid(fd);
     if (why == EWOULDBLOCK) {
       return Error{"another dcinstall run is using the work dir " + work_dir +
                    (pid.empty() ? "" : " (pid " + pid + ")") +
@@ -35,6 +43,15 @@ Result<WorkDirLock> WorkDirLock::acquire(const std::string& work_dir) {
     return Error{"cannot write " + path + ": " + std::strerror(errno)};
   }
   return lock;
+}
+
+std::optional<std::string> WorkDirLock::holder(const std::string& work_dir) {
+  const std::string path = work_dir + "/run.lock";
+  WorkDirLock probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (probe.m_fd < 0) return std::nullopt;                               // no run ever took it
+  if (::flock(probe.m_fd, LOCK_SH | LOCK_NB) == 0) return std::nullopt;  // released by the close
+  if (errno != EWOULDBLOCK) return std::nullopt;
+  return recorded_pid(probe.m_fd);
 }
 
 WorkDirLock::WorkDirLock(WorkDirLock&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}

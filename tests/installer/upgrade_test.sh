@@ -106,9 +106,15 @@ wait_for_step "$(host 1)" drain
 expect_exit 1 "a second upgrade while one runs is refused" dci upgrade --yes
 grep -q "another dcinstall run is using the work dir $WORK (pid $upgrade_pid)" "$TMP/last.out" &&
   pass "the refusal names the work dir and the running pid" || { fail "the refusal:"; cat "$TMP/last.out"; }
+during=$("$DCINSTALL" status --work-dir "$WORK" 2>&1)
+grep -q "^last run #[0-9]*: upgrade.*: running (pid $upgrade_pid)" <<<"$during" &&
+  pass "status meanwhile: the upgrade is running, with its pid" || fail "status during the upgrade: $during"
 wait_for_step "$(host 2)" switch
 kill -9 "$upgrade_pid" 2>/dev/null
 wait "$upgrade_pid" 2>/dev/null
+after=$("$DCINSTALL" status --work-dir "$WORK" 2>&1)
+grep -q "^last run #[0-9]*: upgrade.*: killed" <<<"$after" &&
+  pass "status after the kill: the run was killed" || fail "status after the kill: $after"
 killed_run=$(last_run_id)
 killed_switches=$(switch_overlap masters "$killed_run")
 # A step is recorded when it ends: the killed run holds the first master's switch only.

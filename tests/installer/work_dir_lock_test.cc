@@ -33,6 +33,21 @@ TEST(WorkDirLockTest, ASecondRunOnTheSameWorkDirIsRefusedWithTheHoldersPid) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(WorkDirLockTest, TheHolderIsTheRunningRunsPidAndNoneOnceItEnds) {
+  const std::string dir = temp_work_dir() + "-holder";
+  std::filesystem::create_directories(dir);
+  EXPECT_EQ(WorkDirLock::holder(dir), std::nullopt);  // no run ever took it
+  {
+    auto held = WorkDirLock::acquire(dir);
+    ASSERT_TRUE(held) << held.error().to_string();
+    EXPECT_EQ(WorkDirLock::holder(dir), std::to_string(::getpid()));
+  }
+  EXPECT_EQ(WorkDirLock::holder(dir), std::nullopt);  // the pid stays in the file, the lock not
+  auto next = WorkDirLock::acquire(dir);              // and the probe left nothing held
+  EXPECT_TRUE(next) << next.error().to_string();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(WorkDirLockTest, AMovedLockIsStillHeldAndReleasedOnce) {
   const std::string dir = temp_work_dir() + "-moved";
   std::filesystem::create_directories(dir);
