@@ -122,3 +122,16 @@ lead_from() {
   [ "$leader" = "http://$1:2379" ] && return 0
   ETCDCTL_API=3 timeout 10 "$probe_etcdctl" --endpoints="$leader" move-leader "$target" >/dev/null
 }
+
+# running_bundles: host -> the bundle it runs, from `plan upgrade` (changing and unchanged hosts).
+running_bundles() {
+  dci plan upgrade --json | python3 -c "
+import json, sys
+plan = json.load(sys.stdin)
+hosts = plan['unchanged'] + [h for w in plan['waves'] for h in w['hosts']]
+print(sorted((h['host'], h['from_bundle']) for h in hosts))"
+}
+# hosts_changing: how many hosts `plan upgrade` would change (no number when the plan fails).
+hosts_changing() {
+  dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])"
+}

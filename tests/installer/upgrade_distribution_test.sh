@@ -27,14 +27,6 @@ assert flag in text
 text = text.replace(flag, flag + '          - "--snapshot-count=20000"\n', 1)
 open(path, "w").write(text)
 PY
-# bundles: host -> the bundle it runs, from `plan upgrade` (changing and unchanged hosts).
-bundles() {
-  dci plan upgrade --json | python3 -c "
-import json, sys
-plan = json.load(sys.stdin)
-hosts = plan['unchanged'] + [h for w in plan['waves'] for h in w['hosts']]
-print(sorted((h['host'], h['from_bundle']) for h in hosts))"
-}
 # check_rolling NAME RUN: the probes' and the recorded steps' verdict on one rolling run.
 check_rolling() {
   local name=$1 run=$2 gap
@@ -57,7 +49,7 @@ check_rolling() {
 
 say "install 1.0.0"
 expect_exit 0 "install" dci install --json
-first_bundles=$(bundles)
+first_bundles=$(running_bundles)
 
 say "the plan to 1.1.0"
 echo "distribution: $next" >>"$CONFIG"
@@ -84,7 +76,7 @@ grep -q -- "--snapshot-count=20000" <<<"$(etcd_args "$(host 1)")" && pass "etcd 
   fail "etcd command line: $(etcd_args "$(host 1)")"
 on_host "$(host 4)" 'grep -qx distribution_version=1.1.0 /opt/dcinstall/active/dcinstall/bundle.info' &&
   pass "an agent runs a 1.1.0 bundle" || fail "the agent's bundle is not 1.1.0"
-[ "$(dci plan upgrade --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["hosts_changing"])')" = 0 ] &&
+[ "$(hosts_changing)" = 0 ] &&
   pass "upgrade again: nothing to change" || fail "hosts still change after the upgrade"
 
 say "rollback to 1.0.0 with the probes running"
@@ -93,8 +85,8 @@ expect_exit 0 "rollback --yes" dci rollback --yes --json
 rollback_run=$(last_run_id)
 stop_probes
 check_rolling rollback "$rollback_run"
-[ "$(bundles)" = "$first_bundles" ] && pass "every host runs its 1.0.0 bundle again" ||
-  fail "bundles after the rollback: $(bundles), first: $first_bundles"
+[ "$(running_bundles)" = "$first_bundles" ] && pass "every host runs its 1.0.0 bundle again" ||
+  fail "bundles after the rollback: $(running_bundles), first: $first_bundles"
 ! grep -q -- "--snapshot-count" <<<"$(etcd_args "$(host 1)")" && pass "etcd runs without 1.1.0's flag again" ||
   fail "etcd command line after the rollback: $(etcd_args "$(host 1)")"
 

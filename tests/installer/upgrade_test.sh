@@ -47,19 +47,7 @@ source "$(dirname "$0")/rolling_lib.sh"
 
 say "install"
 expect_exit 0 "install" dci install --json
-# running_bundles: host -> the bundle it runs, from `plan upgrade` (changing and unchanged hosts).
-running_bundles() {
-  dci plan upgrade --json | python3 -c "
-import json, sys
-plan = json.load(sys.stdin)
-hosts = plan['unchanged'] + [h for w in plan['waves'] for h in w['hosts']]
-print(sorted((h['host'], h['from_bundle']) for h in hosts))"
-}
 first_bundles=$(running_bundles)
-# hosts_changing: how many hosts `plan upgrade` would change (no number when the plan fails).
-hosts_changing() {
-  dci plan upgrade --json | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts_changing'])"
-}
 
 say "a one-line config change: the plan names it and takes the masters one by one"
 echo "etcd_heartbeat_interval_ms: 150" >>"$CONFIG"
