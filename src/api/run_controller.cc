@@ -110,6 +110,7 @@ void RunController::run_ended(Installer& installer, const RunOutcome& outcome) {
                  {"ok", outcome.ok},
                  {"cancelled", outcome.cancelled},
                  {"stopped", outcome.stopped},
+                 {"pending", outcome.pending},
                  {"error", m_end_error}});
   m_started_signal.cancel();
   m_installer = nullptr;

@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <iostream>
+#include <sstream>
 
 #include "cli/cause_summary.h"
 #include "cli/commands.h"
@@ -92,6 +93,12 @@ int run_with_progress(asio::io_context& io, Installer& installer, const RunReque
     std::cerr << "dcinstall: " << action << " stopped: " << failed.stage
               << " failed. See 'dcinstall status' and 'dcinstall logs --stage " << failed.stage
               << "'; fix the hosts, then re-run with --retry-failed.\n";
+  }
+  if (!outcome.pending.empty()) {
+    std::cerr << "dcinstall: pending cleanup (still listed by `dcinstall plan install`; run "
+                 "`dcinstall prune` when they are back):\n";
+    std::istringstream lines(outcome.pending);
+    for (std::string line; std::getline(lines, line);) std::cerr << "  " << line << "\n";
   }
   if (outcome.cancelled) return k_exit_cancelled;
   return outcome.ok ? k_exit_ok : k_exit_failed;

@@ -29,9 +29,22 @@ std::string short_id(const std::string& bundle) {
   return bundle.empty() ? "(unknown)" : bundle.substr(0, 12);
 }
 
+// The master-list change: its refusal, or its steps (those after the waves say so).
+void print_membership_text(const MembershipPlan& membership, const char* verb) {
+  if (!membership.refused.empty()) {
+    std::cout << verb << " refused: " << membership.refused << "\n";
+    return;
+  }
+  if (!membership.changes()) return;
+  std::cout << "  masters, one member at a time (each healthy before the next):\n";
+  for (const std::string& line : membership.describe()) std::cout << "    " << line << "\n";
+}
+
 void print_plan_text(const RollingPlan& plan, bool rollback) {
   const char* verb = rollback ? "rollback" : "upgrade";
-  if (plan.hosts_changing() == 0) {
+  print_membership_text(plan.membership, verb);
+  if (!plan.membership.refused.empty()) return;
+  if (plan.hosts_changing() == 0 && !plan.membership.changes()) {
     std::cout << verb << ": nothing to change ("
               << (rollback ? "no upgraded host is recorded to take back"
                            : "every installed host runs its bundle")
@@ -54,7 +67,7 @@ void print_plan_text(const RollingPlan& plan, bool rollback) {
   if (!plan.unchanged.empty()) std::cout << "  unchanged: " << plan.unchanged.size() << " hosts\n";
 }
 
-// "3 masters one at a time, 40 agents in 4 batches": what the confirmation asks about.
+// "1 master(s) joining, 3 master one at a time, 40 agent in 4 batches": what the confirmation asks about.
 std::string plan_outline(const RollingPlan& plan) {
   std::map<Role, std::pair<long long, long long>> per_role;  // hosts, waves
   for (const RollingWave& wave : plan.waves) {
@@ -62,6 +75,12 @@ std::string plan_outline(const RollingPlan& plan) {
     per_role[wave.role].second += 1;
   }
   std::string text;
+  int joins = 0, leaves = 0;
+  for (const MemberStep& step : plan.membership.steps) {
+    (step.kind == MemberStepKind::Add ? joins : leaves) += 1;
+  }
+  if (joins) text += std::to_string(joins) + " master(s) joining";
+  if (leaves) text += std::string(text.empty() ? "" : ", ") + std::to_string(leaves) + " leaving";
   for (const auto& [role, counts] : per_role) {
     if (!text.empty()) text += ", ";
     text += std::to_string(counts.first) + " " + std::string(role_name(role)) +
@@ -83,7 +102,11 @@ int run_rolling_command(const UpgradeOptions& options, bool rollback) {
     return k_exit_usage;
   }
   const char* verb = rollback ? "rollback" : "upgrade";
-  if (plan->hosts_changing() == 0) {
+  if (!plan->membership.refused.empty()) {
+    if (!options.json) print_plan_text(*plan, rollback);
+    return k_exit_failed;
+  }
+  if (!plan->has_work()) {
     if (!options.json) print_plan_text(*plan, rollback);
     return k_exit_ok;
   }

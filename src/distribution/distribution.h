@@ -95,9 +95,13 @@ struct RoleSpec {
   // (`undrain`). Same shape and rules as checks; a failure fails the host's change.
   std::vector<CheckSpec> drain;
   std::vector<CheckSpec> undrain;
-  // Membership (optional): run when a host of this role leaves the cluster (`dcinstall prune`),
-  // on a remaining master, from the master's bundle (so `run` names a target of the master
-  // role), with DCINSTALL_LEAVING_ADDRESS and DCINSTALL_LEAVING_ROLE set. Same shape as checks.
+  // Membership (optional), run on a master from the master's bundle (so `run` names a target
+  // of the master role); same shape as checks. `join`: before a new host of this role starts
+  // (a master joining the quorum), with DCINSTALL_JOINING_ADDRESS and DCINSTALL_JOINING_ROLE;
+  // its `NAME=VALUE` output lines become the joining host's etc/dcinstall/member.env. `leave`:
+  // when a host of this role leaves the cluster (`dcinstall prune`, a master leaving
+  // master_list), with DCINSTALL_LEAVING_ADDRESS and DCINSTALL_LEAVING_ROLE.
+  std::vector<CheckSpec> join;
   std::vector<CheckSpec> leave;
 };
 

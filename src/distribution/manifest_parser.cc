@@ -5,6 +5,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "config/installer_schema.h"
 #include "config/raw_config.h"
@@ -227,29 +228,34 @@ class ManifestParser {
   // ---- roles ------------------------------------------------------------------------------
 
   void read_roles(const ManifestNode& node, Distribution& distribution) {
-    std::vector<std::pair<Role, ManifestNode>> leaves;
+    // Membership steps (join, leave) by role: they run on a master, so their scripts are the
+    // master's, known once every role is read.
+    std::vector<std::tuple<Role, std::string, ManifestNode>> membership;
     RoleState master;
     for (const auto& [name, role_node] :
          m_reader.map_entries(node, {"master", "agent", "public_agent"},
                               {"master", "agent", "public_agent"})) {
       const Role which = *role_from_name(name);
       read_role(role_node, distribution.role(which), which == Role::Master ? &master : nullptr,
-                [&](const ManifestNode& leave) { leaves.emplace_back(which, leave); });
+                [&](const std::string& key, const ManifestNode& steps) {
+                  membership.emplace_back(which, key, steps);
+                });
     }
-    // A leave step runs on a master: its scripts are the master's, known once it is read.
-    for (const auto& [which, leave] : leaves) {
-      distribution.role(which).leave = read_checks(leave, master, "the master role's");
+    for (const auto& [which, key, steps] : membership) {
+      RoleSpec& role = distribution.role(which);
+      (key == "join" ? role.join : role.leave) = read_checks(steps, master, "the master role's");
     }
   }
 
-  // `master_state`, when given, receives the role's targets; `leave` gets the role's `leave`.
+  // `master_state`, when given, receives the role's targets; `membership` gets the role's
+  // `join` and `leave` (key, node).
   void read_role(const ManifestNode& node, RoleSpec& role, RoleState* master_state,
-                 const std::function<void(const ManifestNode&)>& leave) {
+                 const std::function<void(const std::string&, const ManifestNode&)>& membership) {
     RoleState state;
     std::vector<std::pair<std::string, ManifestNode>> checks;
     for (const auto& [key, value] : m_reader.map_entries(
              node, {"requirements", "templates", "files", "artifacts", "services", "prerequisites",
-                    "preflight", "health", "cluster_health", "drain", "undrain", "leave"})) {
+                    "preflight", "health", "cluster_health", "drain", "undrain", "join", "leave"})) {
       if (key == "requirements") {
         read_requirements(value, role.requirements);
       } else if (key == "templates") {
@@ -260,8 +266,8 @@ class ManifestParser {
         role.artifacts = read_files(value, FileKind::Artifact, state);
       } else if (key == "services") {
         read_services(value, role.services);
-      } else if (key == "leave") {
-        leave(value);
+      } else if (key == "join" || key == "leave") {
+        membership(key, value);
       } else {
         checks.emplace_back(key, value);  // after every target of the role is known
       }

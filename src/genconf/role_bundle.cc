@@ -85,11 +85,13 @@ class RoleBundleBuilder {
     // Rolling-change steps, only when the role has some (the bundle id stays otherwise).
     if (!m_spec.drain.empty()) add("dcinstall/drain.list", 0644, checks_list(m_spec.drain));
     if (!m_spec.undrain.empty()) add("dcinstall/undrain.list", 0644, checks_list(m_spec.undrain));
-    // Membership: a master runs the leave steps of every role whose hosts may leave.
-    for (Role leaving : k_all_roles) {
-      const std::vector<CheckSpec>& leave = m_distribution.role(leaving).leave;
-      if (m_role != Role::Master || leave.empty()) continue;
-      add("dcinstall/leave-" + std::string(role_name(leaving)) + ".list", 0644, checks_list(leave));
+    // Membership: a master runs the join and leave steps of every role (when it has some).
+    for (Role other : k_all_roles) {
+      const RoleSpec& spec = m_distribution.role(other);
+      if (m_role != Role::Master) break;
+      const std::string name(role_name(other));
+      if (!spec.join.empty()) add("dcinstall/join-" + name + ".list", 0644, checks_list(spec.join));
+      if (!spec.leave.empty()) add("dcinstall/leave-" + name + ".list", 0644, checks_list(spec.leave));
     }
     add("dcinstall/supervise", 0755, std::string(embedded_supervise_script()));
     return std::move(m_entries);
@@ -141,6 +143,13 @@ class RoleBundleBuilder {
         if (!rendered) return rendered.error();
         secret = secret || m_renderer.uses_secret(value);
         script += "export " + name + "=" + double_quoted(*rendered) + "\n";
+      }
+      // A role that joins a running cluster: what its join printed for this host (install.sh
+      // --member-env) overrides the environment above.
+      if (!m_spec.join.empty()) {
+        script +=
+            "if [ -f \"$DCINSTALL_ETC/member.env\" ]; then set -a; . \"$DCINSTALL_ETC/member.env\"; "
+            "set +a; fi\n";
       }
       script += "exec";
       for (const std::string& part : service.command) {

@@ -15,6 +15,7 @@
 #include "installer/redacting_sink.h"
 #include "installer/redactor.h"
 #include "installer/rolling_state.h"
+#include "installer/run_context.h"
 #include "installer/stage_programs.h"
 #include "installer/work_dir_lock.h"
 #include "orchestrator/rolling_runner.h"
@@ -198,8 +199,12 @@ Result<RollingPlan> Installer::rolling_plan(bool rollback) {
   auto generated = generate();
   if (!generated) return generated.error();
   m_cluster = m_config.cluster();
-  return plan_rolling_change(rolling_inputs(rollback, *generated, m_seams.state.host_bundles()),
-                             rollback);
+  const std::vector<HostBundle> rows = m_seams.state.host_bundles();
+  RollingPlan plan = plan_rolling_change(rolling_inputs(rollback, *generated, rows), rollback);
+  if (!rollback) {
+    plan.membership = plan_membership(recorded_members(rows, m_seams.state), wanted_members(m_cluster));
+  }
+  return plan;
 }
 
 PrunePlan Installer::plan_removed_hosts() const {
@@ -276,81 +281,17 @@ transport::Task<RunOutcome> Installer::run(RunRequest request, EventSink& sink) 
   co_return outcome;
 }
 
-// What the stages and the rolling change of one run share.
-struct Installer::RunContext {
-  RunOutcome& outcome;
-  const GenconfResult& generated;
-  const StageFiles& files;
-  StageSettings& settings;
-  const StageRunnerOptions& runner_options;
-  transport::SessionPool& pool;
-  EventSink& events;
-  const Redactor& redactor;
-};
-
-transport::Task<bool> Installer::run_rolling(bool rollback, RunContext& context) {
-  const std::vector<HostBundle> rows = m_seams.state.host_bundles();
-  const RollingInputs inputs = rolling_inputs(rollback, context.generated, rows);
-  const RollingPlan plan = plan_rolling_change(inputs, rollback);
-  if (plan.hosts_changing() == 0) co_return true;
-
-  // The health gate: every master not left mid-change healthy now, and (unless a master is
-  // mid-change, so one member is expected down) in the quorum. Else nothing is touched.
-  StagePlan gate{Stage::Upgrade, {{"health gate", {}}}, "health gate"};
-  for (const ClusterHost& host : m_cluster.hosts) {
-    if (host.role != Role::Master) continue;
-    if (inputs.in_flight.count(host.id())) {
-      context.settings.gate_quorum = false;
-      continue;
-    }
-    gate.phases[0].hosts.push_back({&host, true, "", "checked before the change"});
-  }
-  StageRunner gate_runner(context.pool, m_seams.clock, context.events, context.runner_options);
-  m_current_runner = &gate_runner;
-  if (m_cancel_requested) gate_runner.cancel();
-  StageFinished gated =
-      co_await gate_runner.run(gate, context.outcome.run_id,
-                               stage_program(Stage::Upgrade, context.files, context.settings));
+transport::Task<StageFinished> Installer::run_plan(const StagePlan& plan,
+                                                  const HostProgram& program,
+                                                  RunContext& context) {
+  StageRunner runner(context.pool, m_seams.clock, context.events, context.runner_options);
+  m_current_runner = &runner;
+  if (m_cancel_requested) runner.cancel();
+  StageFinished finished = co_await runner.run(plan, context.outcome.run_id, program);
   m_current_runner = nullptr;
-  context.settings.gate_quorum = true;
-  redact_stage_finished(gated, context.redactor);
-  const bool gate_ok = gated.ok;
-  std::string refused;
-  for (const HostFailure& failure : gated.failures) {
-    refused += (refused.empty() ? "" : "; ") + failure.host + ": " + failure.error;
-  }
-  context.outcome.stages.push_back(std::move(gated));
-  if (!gate_ok) {
-    if (!m_cancel_requested) {
-      context.outcome.stopped = context.redactor.redact(
-          std::string(rollback ? "rollback" : "upgrade") +
-          " refused: not every master is healthy (" + refused +
-          "); nothing was changed. Fix them (see `dcinstall status`), then run it again");
-    }
-    co_return false;
-  }
-
-  RollingRunner rolling_runner(context.pool, m_seams.clock, context.events,
-                               {context.runner_options.parallelism, context.runner_options.retry,
-                                context.runner_options.agent_failure_budget});
-  m_current_rolling = &rolling_runner;
-  if (m_cancel_requested) rolling_runner.pause();
-  long long agents = 0;
-  for (const ClusterHost& host : m_cluster.hosts) agents += host.role != Role::Master;
-  const RollingStep step = rolling_step_program(context.files, context.settings, rollback);
-  RollingOutcome changed = co_await rolling_runner.run(plan, agents, context.outcome.run_id, step,
-                                                       interrupted_steps(m_seams.state, inputs, rows));
-  m_current_rolling = nullptr;
-  for (StageFinished& wave : changed.waves) {
-    redact_stage_finished(wave, context.redactor);
-    context.outcome.stages.push_back(std::move(wave));
-  }
-  if (changed.ok()) co_return true;
-  if (changed.status != RollingStatus::Paused || !m_cancel_requested) {
-    context.outcome.stopped = context.redactor.redact(
-        std::string(rollback ? "rollback: " : "upgrade: ") + changed.summary);
-  }
-  co_return false;
+  redact_stage_finished(finished, context.redactor);
+  context.outcome.stages.push_back(finished);
+  co_return finished;
 }
 
 transport::Task<bool> Installer::run_prune(RunContext& context) {
@@ -362,28 +303,21 @@ transport::Task<bool> Installer::run_prune(RunContext& context) {
   if (plan.hosts_with_work() == 0) co_return true;
 
   // The removed hosts, in parallel: drain, stop, remove every file.
-  const StagePlan cleanup = plan.cleanup_plan();
-  StageRunner runner(context.pool, m_seams.clock, context.events, context.runner_options);
-  m_current_runner = &runner;
-  if (m_cancel_requested) runner.cancel();
   std::set<std::string> done;  // the hosts whose files are gone
   const HostProgram prune = stage_program(Stage::Prune, context.files, context.settings);
-  StageFinished cleaned = co_await runner.run(
-      cleanup, context.outcome.run_id,
-      [&prune, &done](HostRun& run) { return run_noting_success(run, prune, done); });
-  m_current_runner = nullptr;
-  std::map<std::string, std::string> failed;  // host id -> why it stays
+  const StageFinished cleaned = co_await run_plan(
+      plan.cleanup_plan(),
+      [&prune, &done](HostRun& run) { return run_noting_success(run, prune, done); }, context);
+  std::map<std::string, std::string> failed;  // host id -> why it stays (redacted)
   std::set<std::string> unreachable;
   for (const HostFailure& failure : cleaned.failures) {
     failed[failure.host] = failure.error;
     if (failure.error.rfind(k_unreachable_prefix, 0) == 0) unreachable.insert(failure.host);
   }
-  redact_stage_finished(cleaned, context.redactor);
-  context.outcome.stages.push_back(std::move(cleaned));
 
   // Their leave steps on a remaining master: for the cleaned hosts and the unreachable ones
   // (the cluster forgets those now; their own cleanup waits until they are back).
-  std::vector<LeavingHost> leaving;
+  std::vector<MemberHost> leaving;
   for (const RemovedHost& removed : plan.hosts) {
     const std::string id = removed.host.id();
     if (!removed.has_work || (!done.count(id) && !unreachable.count(id))) continue;
@@ -395,20 +329,15 @@ transport::Task<bool> Installer::run_prune(RunContext& context) {
     StagePlan leave{Stage::Prune,
                     {{"leave", {{plan.leave_on, true, "", "the leave steps of removed hosts"}}}},
                     "leave"};
-    StageRunner leave_runner(context.pool, m_seams.clock, context.events, context.runner_options);
-    m_current_runner = &leave_runner;
-    StageFinished left = co_await leave_runner.run(
-        leave, context.outcome.run_id, leave_program(context.files, leaving, leave_failed));
-    m_current_runner = nullptr;
+    const StageFinished left = co_await run_plan(
+        leave, leave_program(context.files, leaving, leave_failed), context);
     // The master failed before its steps ran (unreachable, cancelled): every leave is undone.
     if (!left.ok && leave_failed.empty()) {
       const std::string why = left.failures.empty() ? "cancelled" : left.failures[0].error;
-      for (const LeavingHost& host : leaving) leave_failed[host.id] = why;
+      for (const MemberHost& host : leaving) leave_failed[host.id] = why;
     }
-    redact_stage_finished(left, context.redactor);
-    context.outcome.stages.push_back(std::move(left));
   } else if (!leaving.empty()) {
-    for (const LeavingHost& host : leaving) leave_failed[host.id] = "cancelled";
+    for (const MemberHost& host : leaving) leave_failed[host.id] = "cancelled";
   }
 
   // The state forgets each host that is done; the others stay listed, saying why.
@@ -533,7 +462,7 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
     if (m_cancel_requested) break;
     // Hosts that run another bundle switch by a rolling change, before new hosts are deployed.
     if (stage == Stage::Upgrade || stage == Stage::Deploy) {
-      if (!co_await run_rolling(request.kind == RunKind::Rollback, context)) {
+      if (!co_await run_rolling(request.kind, context)) {
         outcome.ok = false;
         break;
       }
@@ -553,16 +482,9 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
       keep_only_hosts(plan, request.only_hosts);
     }
     if (stage == Stage::Postflight) postflight_had_work = plan.hosts_with_work() > 0;
-    const HostProgram program = stage_program(stage, files, settings);
-    StageRunner runner(pool, m_seams.clock, events, runner_options);
-    m_current_runner = &runner;
-    if (m_cancel_requested) runner.cancel();
-    StageFinished finished = co_await runner.run(plan, outcome.run_id, program);
-    redact_stage_finished(finished, redactor);
-    m_current_runner = nullptr;
-    const bool stage_ok = finished.ok;
-    outcome.stages.push_back(std::move(finished));
-    if (!stage_ok) {
+    const StageFinished finished =
+        co_await run_plan(plan, stage_program(stage, files, settings), context);
+    if (!finished.ok) {
       outcome.ok = false;
       break;
     }

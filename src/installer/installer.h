@@ -16,6 +16,7 @@
 // from a signal handler or another thread). One run at a time (running() says whether one is).
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@
 #include "installer/config_loading.h"
 #include "installer/installer_seams.h"
 #include "orchestrator/events.h"
+#include "orchestrator/host_run.h"
 #include "orchestrator/plan.h"
 #include "orchestrator/prune_plan.h"
 #include "orchestrator/rolling_plan.h"
@@ -91,6 +93,9 @@ struct RunOutcome {
   // Why the run stopped with hosts failed, when more than the last stage says: a rolling
   // change's summary (which host halted it, how to resume). "" otherwise.
   std::string stopped;
+  // What an ok run left for later: removed masters whose own cleanup waits until they are
+  // reachable (then `dcinstall prune`), one "<id> (master): why" line each. "" when none.
+  std::string pending;
   std::vector<StageFinished> stages;  // the stages that ran, in order
   int64_t run_id = 0;
 };
@@ -145,9 +150,19 @@ class Installer {
                                const std::vector<HostBundle>& rows) const;
   transport::Task<RunOutcome> run_stages(const RunRequest& request, EventSink& sink,
                                          const Redactor& redactor);
-  // The health gate, then the waves. False when the change refused to start or stopped early
-  // (RunOutcome::stopped says why); the waves' stages are appended to the outcome.
-  transport::Task<bool> run_rolling(bool rollback, RunContext& context);
+  // Runs `plan` with `program` (cancel() stops it), redacts what it finished with and appends
+  // that to the outcome; returns it.
+  transport::Task<StageFinished> run_plan(const StagePlan& plan, const HostProgram& program,
+                                          RunContext& context);
+  // The health gate, then an upgrade's master-list change around the waves (installer_rolling.cc).
+  // False when the change refused to start or stopped early (RunOutcome::stopped says why); the
+  // stages that ran are appended to the outcome. A run of stages (`kind` Stages) refuses a
+  // master-list change: `dcinstall upgrade` makes it.
+  transport::Task<bool> run_rolling(RunKind kind, RunContext& context);
+  // One step of the master-list change; `hosts`: every member and joining master by id.
+  transport::Task<bool> run_member_step(const MemberStep& step,
+                                        const std::map<std::string, const ClusterHost*>& hosts,
+                                        RunContext& context);
   PrunePlan plan_removed_hosts() const;
   // The prune: false when it was refused or a host stays (RunOutcome::stopped says which, why).
   transport::Task<bool> run_prune(RunContext& context);

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "config/host_address.h"
+#include "orchestrator/plan.h"
+
 namespace dci {
 namespace {
 
@@ -125,6 +128,35 @@ std::map<std::string, std::vector<RecordedStep>> interrupted_steps(
     steps.push_back({UpgradeStep::Switch, false, false, ""});
   }
   return recorded;
+}
+
+std::vector<QuorumMember> recorded_members(const std::vector<HostBundle>& rows,
+                                           const StateStore& state) {
+  std::vector<QuorumMember> members;
+  const std::vector<HostStageStatus> checked = state.host_stages(std::string(stage_name(Stage::ClusterCheck)));
+  if (std::none_of(checked.begin(), checked.end(), [](const HostStageStatus& row) {
+        return row.state == HostState::Succeeded;
+      })) {
+    return members;
+  }
+  std::set<std::string> left;
+  for (const HostStageStatus& row : state.host_stages(std::string(stage_name(Stage::Prune)))) {
+    left.insert(row.host);
+  }
+  for (const HostBundle& row : rows) {
+    if (row.role != role_name(Role::Master) || left.count(row.host)) continue;
+    auto address = parse_host_address(row.host);
+    if (address) members.push_back({row.host, address->address, true});
+  }
+  return members;
+}
+
+std::vector<QuorumMember> wanted_members(const ClusterConfig& config) {
+  std::vector<QuorumMember> members;
+  for (const ClusterHost& host : config.hosts) {
+    if (host.role == Role::Master) members.push_back({host.id(), host.address, true});
+  }
+  return members;
 }
 
 }  // namespace dci

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "orchestrator/host_upgrade.h"
+#include "orchestrator/membership_plan.h"
 #include "orchestrator/rolling_plan.h"
 #include "state/state_store.h"
 
@@ -32,5 +33,15 @@ RollingPlan plan_rolling_change(const RollingInputs& inputs, bool rollback);
 // host whose change ended unknown, or whose steps are gone, gets one unfinished switch: a probe).
 std::map<std::string, std::vector<RecordedStep>> interrupted_steps(
     const StateStore& state, const RollingInputs& inputs, const std::vector<HostBundle>& rows);
+
+// The quorum's members as the state records them, in state order: every master with a
+// HostBundle row (deployed) and no prune row (a master a membership change removed from the
+// quorum but could not clean keeps its row, and a prune row saying why). Each counts as alive.
+// None until a cluster check passed once: until then master_list is the first install's, which
+// forms the quorum from it.
+std::vector<QuorumMember> recorded_members(const std::vector<HostBundle>& rows,
+                                           const StateStore& state);
+// The members the config wants: master_list, in config order.
+std::vector<QuorumMember> wanted_members(const ClusterConfig& config);
 
 }  // namespace dci

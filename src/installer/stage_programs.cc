@@ -1,5 +1,9 @@
 #include "installer/stage_programs.h"
 
+// g++ 12 reports Asio's awaitable frame allocator as mismatched new/delete at an inlined
+// coroutine call (a false positive: both sides are Asio's own operators).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -201,15 +205,22 @@ ExecRequest poll_request(const std::string& mode, double timeout_s,
 Task<Outcome<bool>> deploy(HostRun& run, const StageFiles& files, const StageSettings& settings) {
   auto put = co_await put_files(run, files, true);
   if (!put || !*put) co_return put;
-  ExecRequest install{install_sh() + bundle_options(run, files), std::nullopt, std::nullopt,
-                      std::nullopt};
+  const auto joining = settings.member_env.find(run.host().id());
+  const bool joins = joining != settings.member_env.end();
+  ExecRequest install{install_sh() + (joins ? " --member-env" : "") + bundle_options(run, files),
+                      joins ? std::optional<std::string>(joining->second) : std::nullopt,
+                      std::nullopt, std::nullopt};
   auto installed = co_await run_checked(run, "install", install, "install.sh failed");
   if (!installed || !*installed || run.host().role != Role::Master) co_return installed;
   // Agents start only once the masters answer: wait for this master's member to be healthy,
   // which needs a quorum of the others.
   ExecRequest healthy = poll_request("--health", settings.postflight_timeout_s, std::nullopt);
-  co_return co_await run_checked(run, "wait for quorum", healthy,
+  auto up = co_await run_checked(run, "wait for quorum", healthy,
                                  "the master did not become healthy");
+  if (!up || !*up || !joins) co_return up;
+  ExecRequest quorum =
+      poll_request("--cluster-health", settings.upgrade_host_timeout_s, settings.quorum_hosts);
+  co_return co_await run_checked(run, "quorum", quorum, "it did not join the quorum");
 }
 
 Task<Outcome<bool>> postflight(HostRun& run, const StageSettings& settings) {
@@ -260,11 +271,11 @@ Task<Outcome<bool>> prune(HostRun& run, const StageFiles& files) {
 
 // On a remaining master: each leaving host's leave steps, all of them even when one fails.
 Task<Outcome<bool>> leave(HostRun& run, const StageFiles& files,
-                          const std::vector<LeavingHost>& leaving,
+                          const std::vector<MemberHost>& leaving,
                           std::map<std::string, std::string>& failed) {
   auto put = co_await put_files(run, files, false);
   if (!put || !*put) co_return put;
-  for (const LeavingHost& host : leaving) {
+  for (const MemberHost& host : leaving) {
     std::string output;
     ExecRequest request{install_sh() + " --leave " + std::string(role_name(host.role)) +
                             " --leaving-address " + shell_quote(host.address),
@@ -280,6 +291,37 @@ Task<Outcome<bool>> leave(HostRun& run, const StageFiles& files,
   for (const auto& [id, reason] : failed) hosts += (hosts.empty() ? "" : "; ") + id + ": " + reason;
   run.fail("leave steps failed for " + std::to_string(failed.size()) + " host(s): " + hosts);
   co_return false;
+}
+
+// On a current member: the join or leave steps of one master; a leave then waits until the
+// members are quorum_hosts.
+Task<Outcome<bool>> change_member(HostRun& run, const StageFiles& files,
+                                  const StageSettings& settings, const MemberHost& member,
+                                  bool join, std::string& env) {
+  auto put = co_await put_files(run, files, false);
+  if (!put || !*put) co_return put;
+  const std::string mode = join ? "join" : "leave";
+  const ExecRequest request{install_sh() + " --" + mode + " " +
+                                std::string(role_name(member.role)) +
+                                (join ? " --joining-address " : " --leaving-address ") +
+                                shell_quote(member.address),
+                            std::nullopt, std::nullopt, std::nullopt};
+  std::string output;
+  auto changed = co_await run.exec(mode + " " + member.id, request, &output);
+  if (!changed) co_return changed.error();
+  if (!changed->success()) {
+    run.fail(failure_reason(output, mode + " of " + member.id + " failed (" + changed->describe() + ")"));
+    co_return false;
+  }
+  env.clear();
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("member.env ", 0) == 0) env += line.substr(11) + "\n";
+  }
+  if (join) co_return true;
+  ExecRequest quorum =
+      poll_request("--cluster-health", settings.upgrade_host_timeout_s, settings.quorum_hosts);
+  co_return co_await run_checked(run, "quorum", quorum, "the quorum did not settle");
 }
 
 ExecRequest plain_request(std::string command) {
@@ -389,11 +431,18 @@ HostProgram stage_program(Stage stage, const StageFiles& files, const StageSetti
   return {};
 }
 
-HostProgram leave_program(const StageFiles& files, const std::vector<LeavingHost>& leaving,
+HostProgram leave_program(const StageFiles& files, const std::vector<MemberHost>& leaving,
                           std::map<std::string, std::string>& failed) {
   return [&files, &leaving, &failed](HostRun& run) {
     failed.clear();  // a retried attempt runs every step again
     return leave(run, files, leaving, failed);
+  };
+}
+
+HostProgram member_change_program(const StageFiles& files, const StageSettings& settings,
+                                  const MemberHost& member, bool join, std::string& env) {
+  return [&files, &settings, &member, join, &env](HostRun& run) {
+    return change_member(run, files, settings, member, join, env);
   };
 }
 

@@ -6,6 +6,8 @@
 //   preflight:     host facts (clock offset, tools) · put files · [install.sh --install-prereqs]
 //                  · install.sh --preflight-only
 //   deploy:        put files · install.sh <role> · masters: wait until the quorum is healthy
+//                  (a master joining a running quorum: install.sh --member-env <role> fed what
+//                  its join printed, then also the quorum check fed quorum_hosts)
 //   postflight:    install.sh --health, polled until it passes or postflight_timeout_s
 //   cluster-check: install.sh --cluster-health on one master, fed every host that passed
 //   uninstall:     put files · install.sh --uninstall, then the pushed files are removed
@@ -52,14 +54,16 @@ struct StageSettings {
   double upgrade_host_timeout_s = 600;
   std::string quorum_hosts;
   bool gate_quorum = true;  // the health gate also runs the quorum check on each master
+  // Masters joining a running quorum: host id -> the NAME=VALUE lines their join printed.
+  std::map<std::string, std::string> member_env;
 };
 
 // Preconditions: `files` and `settings` outlive every run of the returned program.
 HostProgram stage_program(Stage stage, const StageFiles& files, const StageSettings& settings);
 
-// A host leaving the cluster, as the leave steps on a remaining master see it.
-struct LeavingHost {
-  std::string id;  // its state id, "address:port" (the step is "leave <id>")
+// A host joining or leaving the cluster, as the join or leave steps on a master see it.
+struct MemberHost {
+  std::string id;  // its state id, "address:port" (the step is "leave <id>", "join <id>")
   std::string address;
   Role role = Role::Agent;
 };
@@ -68,8 +72,16 @@ struct LeavingHost {
 // install.sh --leave <role> --leaving-address <address> (the master bundle's leave steps for
 // that role). Every host's steps run; `failed` gets id -> reason for those that failed (the
 // host fails when any did). Preconditions: the arguments outlive every run of the program.
-HostProgram leave_program(const StageFiles& files, const std::vector<LeavingHost>& leaving,
+HostProgram leave_program(const StageFiles& files, const std::vector<MemberHost>& leaving,
                           std::map<std::string, std::string>& failed);
+
+// A master joining or leaving the quorum, on a current member: put install.sh, then the step
+// "join <id>" (install.sh --join master --joining-address <address>; `env` gets the NAME=VALUE
+// lines it printed, for the joining host's deploy) or "leave <id>" (install.sh --leave master
+// ..., then "quorum": --cluster-health polled, fed quorum_hosts: the members once it left).
+// Preconditions: the arguments outlive every run of the program.
+HostProgram member_change_program(const StageFiles& files, const StageSettings& settings,
+                                  const MemberHost& member, bool join, std::string& env);
 
 // The steps of a rolling change on a host (RollingRunner), as install.sh calls:
 //   probe:  install.sh --running-bundle (ok: the host runs the change's target)

@@ -147,10 +147,25 @@ nlohmann::json rolling_plan_json(const RollingPlan& plan) {
   }
   nlohmann::json unchanged = nlohmann::json::array();
   for (const RollingHost& host : plan.unchanged) unchanged.push_back(change_json(host));
+  nlohmann::json membership = nlohmann::json::array();
+  for (const MemberStep& step : plan.membership.steps) {
+    nlohmann::json members = nlohmann::json::array();
+    for (const QuorumMember& member : step.members) members.push_back(member.id);
+    membership.push_back({{"action", step.kind == MemberStepKind::Add ? "add" : "remove"},
+                          {"host", step.member.id},
+                          {"alive", step.member.alive},
+                          {"via", step.via},
+                          {"after_change", step.after_change},
+                          {"members_after", step.members_after},
+                          {"quorum_after", step.quorum_after},
+                          {"members", members}});
+  }
   return {{"kind", plan.rollback ? "rollback" : "upgrade"},
           {"hosts_changing", plan.hosts_changing()},
           {"waves", waves},
-          {"unchanged", unchanged}};
+          {"unchanged", unchanged},
+          {"membership", membership},
+          {"membership_refused", plan.membership.refused}};
 }
 
 nlohmann::json prune_plan_json(const PrunePlan& plan) {

@@ -35,6 +35,19 @@ StagePlan PrunePlan::cleanup_plan() const {
   return plan;
 }
 
+std::optional<ClusterHost> host_from_state(const std::string& id, Role role,
+                                           const ClusterConfig& config) {
+  auto address = parse_host_address(id);
+  if (!address) return std::nullopt;
+  ClusterHost host;
+  host.role = role;
+  host.address = address->address;
+  host.port = address->port > 0 ? address->port : config.ssh.port;
+  host.user = config.ssh.user;
+  host.entry = id;
+  return host;
+}
+
 PrunePlan plan_prune(const PruneInputs& inputs) {
   const ClusterConfig& config = *inputs.config;
   std::set<std::string> configured;
@@ -57,7 +70,9 @@ PrunePlan plan_prune(const PruneInputs& inputs) {
       installed.emplace(row.host, std::make_pair(row.role, row.bundle_id));
   }
   std::map<std::string, std::string> last_errors;
+  std::set<std::string> with_prune_row;  // a removed master with one has left the quorum
   for (const HostStageStatus& row : inputs.pruned) {
+    with_prune_row.insert(row.host);
     if (row.state != HostState::Succeeded) last_errors[row.host] = row.error;
   }
 
@@ -65,14 +80,10 @@ PrunePlan plan_prune(const PruneInputs& inputs) {
   for (const auto& [id, what] : installed) {
     if (configured.count(id)) continue;
     const auto role = role_from_name(what.first);
-    auto address = parse_host_address(id);
-    if (!role || !address) continue;  // not a row dcinstall writes
+    std::optional<ClusterHost> host = role ? host_from_state(id, *role, config) : std::nullopt;
+    if (!host) continue;  // not a row dcinstall writes
     RemovedHost removed;
-    removed.host.role = *role;
-    removed.host.address = address->address;
-    removed.host.port = address->port > 0 ? address->port : config.ssh.port;
-    removed.host.user = config.ssh.user;
-    removed.host.entry = id;
+    removed.host = std::move(*host);
     removed.bundle_id = what.second;
     removed.reason = k_remove_reason;
     if (const auto clash = configured_addresses.find(removed.host.address);
@@ -98,15 +109,17 @@ PrunePlan plan_prune(const PruneInputs& inputs) {
   bool needs_leave = false;
   for (const RemovedHost& removed : plan.hosts) {
     if (!removed.has_work) continue;
-    if (removed.host.role == Role::Master) masters.push_back(&removed);
+    if (removed.host.role == Role::Master && !with_prune_row.count(removed.host.id()))
+      masters.push_back(&removed);
     needs_leave = needs_leave || inputs.roles_with_leave.count(removed.host.role) > 0;
   }
   if (!masters.empty() && !plan.leave_on) {
     plan.refused = "prune refused: it would remove every master (" + joined_ids(masters) +
                    "); a cluster keeps at least one. Nothing was changed";
   } else if (!masters.empty()) {
-    plan.refused = "prune refused: master removal is not supported yet (" + joined_ids(masters) +
-                   " left master_list). Put them back in master_list; nothing was changed";
+    plan.refused = "prune refused: " + joined_ids(masters) +
+                   " left master_list but are still members of the quorum; run `dcinstall "
+                   "upgrade`: it removes them one member at a time. Nothing was changed";
   } else if (needs_leave && !plan.leave_on) {
     plan.refused =
         "prune refused: no master of the config is installed to run the distribution's leave "

@@ -5,6 +5,7 @@
 // remaining master), then the state forgets them. Pure: built from the config and the state's
 // rows; no host is touched. `install` never prunes.
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,10 +54,16 @@ struct PruneInputs {
   std::set<Role> roles_with_leave;      // roles whose distribution has leave steps
 };
 
+// A host the state knows by `id` ("address:port"; the port defaults to the config's) with
+// `role`, logged in as the config's ssh_user. Nothing when `id` is not such an id.
+std::optional<ClusterHost> host_from_state(const std::string& id, Role role,
+                                           const ClusterConfig& config);
+
 // A host is recorded as installed when it has a HostBundle row, or a deploy row that is running,
 // failed or interrupted (a deploy touched it). One whose id is not in the config is removed,
-// unless its address is (the same machine at another port: listed, not pruned). Masters are
-// refused: master removal (etcd membership) is not supported yet; removing every master never is.
+// unless its address is (the same machine at another port: listed, not pruned). A removed
+// master may be pruned only once `dcinstall upgrade` took it out of the quorum (it has a prune
+// row); removing every master never is.
 PrunePlan plan_prune(const PruneInputs& inputs);
 
 }  // namespace dci

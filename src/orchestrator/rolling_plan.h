@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/cluster_config.h"
+#include "orchestrator/membership_plan.h"
 
 namespace dci {
 
@@ -34,8 +35,13 @@ struct RollingPlan {
   bool rollback = false;  // `dcinstall rollback`: each host goes back to the bundle it kept
   std::vector<RollingWave> waves;
   std::vector<RollingHost> unchanged;  // hosts already at their target (or without one)
+  // An upgrade's master-list change (the installer fills it in): its steps before the waves,
+  // and its live removals after them.
+  MembershipPlan membership;
 
   long long hosts_changing() const;
+  // Whether the change has anything to do (hosts change or members join or leave) or refuses.
+  bool has_work() const { return hosts_changing() > 0 || membership.changes() || !membership.refused.empty(); }
 };
 
 struct RollingInputs {

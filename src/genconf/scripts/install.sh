@@ -12,9 +12,10 @@
 #   install.sh [options] --rollback               switch back to the bundle active before this one
 #   install.sh [options] --running-bundle         print "active <id>" and "previous <id>" lines
 #   install.sh [options] --drain | --undrain      run the installed role's drain/undrain steps
+#   install.sh [options] --join ROLE --joining-address ADDR
 #   install.sh [options] --leave ROLE --leaving-address ADDR
-#                                                 on a master: run the steps that remove the
-#                                                 leaving ROLE host ADDR from the cluster
+#                                                 on a master: run the steps that add the ROLE
+#                                                 host ADDR to the cluster, or remove it
 #
 # Options:
 #   --root DIR      install under DIR instead of / (default: $DCINSTALL_ROOT, else /)
@@ -22,6 +23,8 @@
 #   --url URL       fetch <URL>/bundles/<file> (default: the config's bootstrap_url)
 #   --address ADDR  this host's address in the cluster (default: detected)
 #   --init MODE     auto (systemd when PID 1 is systemd and --root is /), systemd, supervisor
+#   --member-env    install: read NAME=VALUE lines (a join's output) on stdin into
+#                   etc/dcinstall/member.env, which the role's services load
 #
 # Exit status: 0 done, nothing to do, or every check passed; 1 a check failed (a missing
 # prerequisite, a leave step too; --running-bundle: nothing installed); 2 usage error; 3 the
@@ -51,10 +54,10 @@ usage() {
 # Sets the globals below from the command line.
 parse_command_line() {
   mode=install role="" root="${DCINSTALL_ROOT:-/}" bundle_file="" url="$DCI_BOOTSTRAP_URL"
-  address="" init=auto leaving_address=""
+  address="" init=auto member_address="" member_env=""
   while [ $# -gt 0 ]; do
     case $1 in
-      --root | --bundle | --url | --address | --init | --leaving-address)
+      --root | --bundle | --url | --address | --init | --leaving-address | --joining-address)
         [ $# -ge 2 ] || die 2 "$1 needs a value"
         case $1 in
           --root) root=$2 ;;
@@ -62,7 +65,7 @@ parse_command_line() {
           --url) url=$2 ;;
           --address) address=$2 ;;
           --init) init=$2 ;;
-          --leaving-address) leaving_address=$2 ;;
+          --leaving-address | --joining-address) member_address=$2 ;;
         esac
         shift 2
         ;;
@@ -80,7 +83,9 @@ parse_command_line() {
       --running-bundle) mode=running-bundle; shift ;;
       --drain) mode=drain; shift ;;
       --undrain) mode=undrain; shift ;;
+      --join) mode=join; shift ;;
       --leave) mode=leave; shift ;;
+      --member-env) member_env=1; shift ;;
       -h | --help) usage; exit 0 ;;
       -*) die 2 "unknown option '$1' (see --help)" ;;
       *)
@@ -95,7 +100,7 @@ parse_command_line() {
   case $root in *[\"\\\$\`]* | *$'\n'*) die 2 "--root may not contain quotes, \\, \$ or \`" ;; esac
   case $init in auto | systemd | supervisor) ;; *) die 2 "--init must be auto, systemd or supervisor" ;; esac
   case $address in *[!A-Za-z0-9.:-]*) die 2 "--address '$address' is not an address" ;; esac
-  case $leaving_address in *[!A-Za-z0-9.:-]*) die 2 "--leaving-address '$leaving_address' is not an address" ;; esac
+  case $member_address in *[!A-Za-z0-9.:-]*) die 2 "--$mode address '$member_address' is not an address" ;; esac
   url=${url%/}
 
   R=${root%/}  # "" for /
@@ -198,6 +203,21 @@ DCINSTALL_BUNDLE_ID="$id"
 DCINSTALL_CLUSTER_ID="$DCI_CLUSTER_ID"
 EOF
   mv -f "$ETC/host.env.tmp" "$ETC/host.env"
+}
+
+# --member-env: the NAME=VALUE lines on stdin (what a join printed for this host) into
+# $ETC/member.env (0600: it may name the cluster's members), loaded by the role's services.
+write_member_env() {
+  local line name value lines=""
+  while IFS= read -r line; do
+    name=${line%%=*} value=${line#*=}
+    if [[ $line != *=* || ! $name =~ ^[A-Z_][A-Z0-9_]*$ || $value == *\'* ]]; then
+      log "member env: ignored '$line'"
+      continue
+    fi
+    lines+="$name='$value'"$'\n'
+  done
+  (umask 077 && printf '%s' "$lines" >"$ETC/member.env.tmp") && mv -f "$ETC/member.env.tmp" "$ETC/member.env"
 }
 
 load_host_env() {
@@ -304,6 +324,7 @@ do_install() {
     mv "$tmp/unpacked" "$home" && rm -rf "$tmp" || die 4 "cannot move the bundle to $home"
   fi
   host=$(resolve_address) || exit $?
+  [ -z "$member_env" ] || write_member_env || die 4 "cannot write $ETC/member.env"
   previous=$(readlink "$ACTIVE" 2>/dev/null)
   activate "$id" "$host" "$previous"
   # Keep the active bundle and the one before it (for --rollback); remove older ones.
@@ -401,6 +422,7 @@ do_uninstall() {
 failed=0
 total=0
 report_passed=""  # set: a passed step prints "done <name>: <its last line>" (drain, undrain)
+report_env=""     # set: a passed step prints its NAME=VALUE lines as "member.env ..." (join)
 run_checks() {
   local list=$1 home=$2 input=$3 name timeout run message output status detail
   [ -f "$list" ] || return 0
@@ -419,6 +441,9 @@ run_checks() {
     elif [ -n "$report_passed" ]; then
       detail=$(tail -n 1 <<<"$output")
       echo "done $name${detail:+: $detail}"
+    fi
+    if [ "$status" -eq 0 ] && [ -n "$report_env" ]; then
+      grep -E '^[A-Z_][A-Z0-9_]*=' <<<"$output" | sed 's/^/member.env /'
     fi
   done <"$list"
 }
@@ -605,27 +630,32 @@ do_health() {
   return 1
 }
 
-# --leave ROLE: the active (master) bundle's steps that remove the host --leaving-address of ROLE.
-do_leave() {
-  local id home list
-  case $role in master | agent | public_agent) ;; *) die 2 "--leave takes a role: master, agent or public_agent" ;; esac
-  [ -n "$leaving_address" ] || die 2 "--leave needs --leaving-address ADDR"
+# --join/--leave ROLE: the active (master) bundle's steps that add the host --joining-address of
+# ROLE to the cluster or remove the host --leaving-address. A passed join step prints its
+# NAME=VALUE lines as "member.env NAME=VALUE" (for the joining host's --member-env).
+do_membership() {
+  local id home list which
+  which=LEAVING
+  [ "$mode" = join ] && which=JOINING
+  case $role in master | agent | public_agent) ;; *) die 2 "--$mode takes a role: master, agent or public_agent" ;; esac
+  [ -n "$member_address" ] || die 2 "--$mode needs --${which,,}-address ADDR"
   id=$(readlink "$ACTIVE" 2>/dev/null)
   [ -n "$id" ] && [ -f "$ETC/host.env" ] || die 2 "nothing is installed under $root"
   home="$OPT/$id"
-  list="$home/dcinstall/leave-$role.list"
+  list="$home/dcinstall/$mode-$role.list"
   load_host_env
   if [ ! -s "$list" ]; then
-    log "this bundle has no leave steps for the $role role"
+    log "this bundle has no $mode steps for the $role role"
     return 0
   fi
-  export DCINSTALL_LEAVING_ADDRESS="$leaving_address" DCINSTALL_LEAVING_ROLE="$role"
+  export "DCINSTALL_${which}_ADDRESS=$member_address" "DCINSTALL_${which}_ROLE=$role"
+  [ "$mode" = join ] && report_env=1
   run_checks "$list" "$home" /dev/null
   if [ "$failed" -eq 0 ]; then
-    log "leave of $role $leaving_address: all $total steps passed"
+    log "$mode of $role $member_address: all $total steps passed"
     return 0
   fi
-  log "leave of $role $leaving_address: $failed of $total steps failed"
+  log "$mode of $role $member_address: $failed of $total steps failed"
   return 1
 }
 
@@ -647,7 +677,7 @@ main() {
       report_passed=1
       do_health "$mode.list"
       ;;
-    leave) do_leave ;;
+    join | leave) do_membership ;;
   esac
 }
 
