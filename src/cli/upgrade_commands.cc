@@ -67,7 +67,8 @@ void print_plan_text(const RollingPlan& plan, bool rollback) {
   if (!plan.unchanged.empty()) std::cout << "  unchanged: " << plan.unchanged.size() << " hosts\n";
 }
 
-// "1 master(s) joining, 3 master one at a time, 40 agent in 4 batches": what the confirmation asks about.
+// What the confirmation asks about: "1 master(s) joining, 3 master one at a time, 40 agent in 4
+// batches".
 std::string plan_outline(const RollingPlan& plan) {
   std::map<Role, std::pair<long long, long long>> per_role;  // hosts, waves
   for (const RollingWave& wave : plan.waves) {

@@ -91,7 +91,8 @@ class RoleBundleBuilder {
       if (m_role != Role::Master) break;
       const std::string name(role_name(other));
       if (!spec.join.empty()) add("dcinstall/join-" + name + ".list", 0644, checks_list(spec.join));
-      if (!spec.leave.empty()) add("dcinstall/leave-" + name + ".list", 0644, checks_list(spec.leave));
+      if (!spec.leave.empty())
+        add("dcinstall/leave-" + name + ".list", 0644, checks_list(spec.leave));
     }
     add("dcinstall/supervise", 0755, std::string(embedded_supervise_script()));
     return std::move(m_entries);
@@ -148,8 +149,9 @@ class RoleBundleBuilder {
       // --member-env) overrides the environment above.
       if (!m_spec.join.empty()) {
         script +=
-            "if [ -f \"$DCINSTALL_ETC/member.env\" ]; then set -a; . \"$DCINSTALL_ETC/member.env\"; "
-            "set +a; fi\n";
+            "if [ -f \"$DCINSTALL_ETC/member.env\" ]; then\n"
+            "  set -a; . \"$DCINSTALL_ETC/member.env\"; set +a\n"
+            "fi\n";
       }
       script += "exec";
       for (const std::string& part : service.command) {

@@ -202,7 +202,8 @@ Result<RollingPlan> Installer::rolling_plan(bool rollback) {
   const std::vector<HostBundle> rows = m_seams.state.host_bundles();
   RollingPlan plan = plan_rolling_change(rolling_inputs(rollback, *generated, rows), rollback);
   if (!rollback) {
-    plan.membership = plan_membership(recorded_members(rows, m_seams.state), wanted_members(m_cluster));
+    plan.membership = plan_membership(recorded_members(m_cluster, rows, m_seams.state),
+                                      wanted_members(m_cluster));
   }
   return plan;
 }
@@ -282,8 +283,8 @@ transport::Task<RunOutcome> Installer::run(RunRequest request, EventSink& sink) 
 }
 
 transport::Task<StageFinished> Installer::run_plan(const StagePlan& plan,
-                                                  const HostProgram& program,
-                                                  RunContext& context) {
+                                                   const HostProgram& program,
+                                                   RunContext& context) {
   StageRunner runner(context.pool, m_seams.clock, context.events, context.runner_options);
   m_current_runner = &runner;
   if (m_cancel_requested) runner.cancel();
@@ -329,8 +330,8 @@ transport::Task<bool> Installer::run_prune(RunContext& context) {
     StagePlan leave{Stage::Prune,
                     {{"leave", {{plan.leave_on, true, "", "the leave steps of removed hosts"}}}},
                     "leave"};
-    const StageFinished left = co_await run_plan(
-        leave, leave_program(context.files, leaving, leave_failed), context);
+    const StageFinished left =
+        co_await run_plan(leave, leave_program(context.files, leaving, leave_failed), context);
     // The master failed before its steps ran (unreachable, cancelled): every leave is undone.
     if (!left.ok && leave_failed.empty()) {
       const std::string why = left.failures.empty() ? "cancelled" : left.failures[0].error;

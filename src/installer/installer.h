@@ -64,7 +64,8 @@ struct RunRequest {
   // --install-prereqs). Unset: the config's install_prereqs.
   std::optional<bool> install_prereqs;
   // Upgrade: every host that runs another bundle than this config's changes by a rolling change
-  // (health gate, then masters one at a time and agents in batches), then the cluster check.
+  // (health gate, then masters one at a time and agents in batches), then the cluster check;
+  // a changed master_list is applied around the waves, one member at a time (MembershipPlan).
   // Rollback: the same rules, taking the last upgrade's hosts back to the bundle they kept.
   // Both ignore `stages`. Stages: a deploy stage runs the upgrade's rolling change first (its
   // hosts never change by a plain deploy), then installs the hosts that run nothing.

@@ -55,7 +55,7 @@ transport::Task<bool> Installer::run_rolling(RunKind kind, RunContext& context) 
   const RollingInputs inputs = rolling_inputs(rollback, context.generated, rows);
   const RollingPlan plan = plan_rolling_change(inputs, rollback);
   std::vector<QuorumMember> members;
-  if (!rollback) members = recorded_members(rows, m_seams.state);
+  if (!rollback) members = recorded_members(m_cluster, rows, m_seams.state);
   const std::vector<QuorumMember> wanted = wanted_members(m_cluster);
   const MembershipPlan planned = plan_membership(members, wanted);
   if (plan.hosts_changing() == 0 && !planned.changes() && planned.refused.empty()) co_return true;
@@ -94,17 +94,25 @@ transport::Task<bool> Installer::run_rolling(RunKind kind, RunContext& context) 
     for (const HostFailure& failure : gated.failures) dead.insert(failure.host);
     if (m_cancel_requested) co_return false;
   }
-  // Then every member that stays, with the quorum check unless one member is expected down.
   std::set<std::string> member_ids;
   for (QuorumMember& member : members) {
     member.alive = !dead.count(member.id);
     member_ids.insert(member.id);
   }
+  // The master-list change, refused as a whole before anything changes (a quorum the dead
+  // leaving members lost is refused here, before its survivors fail their health).
+  const MembershipPlan membership = plan_membership(members, wanted);
+  if (!membership.refused.empty()) {
+    context.outcome.stopped = verb + " refused: " + membership.refused + "; nothing was changed";
+    co_return false;
+  }
+  // Then every member that stays, with the quorum check unless one member is expected down.
   context.settings.quorum_hosts = quorum_lines(members);
   context.settings.gate_quorum = dead.empty();
   StagePlan gate{Stage::Upgrade, {{"health gate", {}}}, "health gate"};
   for (const ClusterHost& host : m_cluster.hosts) {
-    if (host.role != Role::Master || (!member_ids.empty() && !member_ids.count(host.id()))) continue;
+    if (host.role != Role::Master || (!member_ids.empty() && !member_ids.count(host.id())))
+      continue;
     if (inputs.in_flight.count(host.id())) {
       context.settings.gate_quorum = false;
       continue;
@@ -126,12 +134,6 @@ transport::Task<bool> Installer::run_rolling(RunKind kind, RunContext& context) 
     co_return false;
   }
 
-  // The master-list change, refused as a whole before anything changes.
-  const MembershipPlan membership = plan_membership(members, wanted);
-  if (!membership.refused.empty()) {
-    context.outcome.stopped = verb + " refused: " + membership.refused + "; nothing was changed";
-    co_return false;
-  }
   std::vector<QuorumMember> now = members;
   for (const MemberStep& step : membership.steps) {
     if (step.after_change) break;
@@ -149,9 +151,8 @@ transport::Task<bool> Installer::run_rolling(RunKind kind, RunContext& context) 
     long long agents = 0;
     for (const ClusterHost& host : m_cluster.hosts) agents += host.role != Role::Master;
     const RollingStep step = rolling_step_program(context.files, context.settings, rollback);
-    RollingOutcome changed =
-        co_await rolling_runner.run(plan, agents, context.outcome.run_id, step,
-                                    interrupted_steps(m_seams.state, inputs, rows));
+    RollingOutcome changed = co_await rolling_runner.run(
+        plan, agents, context.outcome.run_id, step, interrupted_steps(m_seams.state, inputs, rows));
     m_current_rolling = nullptr;
     for (StageFinished& wave : changed.waves) {
       redact_stage_finished(wave, context.redactor);
@@ -181,8 +182,8 @@ transport::Task<bool> Installer::run_member_step(
   const ClusterHost& via = *hosts.at(step.via);
   const MemberHost member{host.id(), host.address, Role::Master};
   const bool join = step.kind == MemberStepKind::Add;
-  const std::string quorum = std::to_string(step.members_after) + " members, quorum " +
-                             std::to_string(step.quorum_after);
+  const std::string quorum =
+      std::to_string(step.members_after) + " members, quorum " + std::to_string(step.quorum_after);
   context.settings.quorum_hosts = quorum_lines(step.members);
   std::string env;
   const StageFinished changed = co_await run_plan(
@@ -227,9 +228,9 @@ transport::Task<bool> Installer::run_member_step(
 
   // Out of the quorum: the host itself is drained and cleaned as prune does; the state forgets
   // it, or (not reachable, or its cleanup failed) keeps a prune row saying why, for `prune`.
-  const StageFinished cleaned = co_await run_plan(
-      one_host_plan(Stage::Prune, "removed master", host, "", k_remove_reason),
-      stage_program(Stage::Prune, context.files, context.settings), context);
+  const StageFinished cleaned =
+      co_await run_plan(one_host_plan(Stage::Prune, "removed master", host, "", k_remove_reason),
+                        stage_program(Stage::Prune, context.files, context.settings), context);
   if (cleaned.ok) {
     forget_host(member.id);
     co_return true;

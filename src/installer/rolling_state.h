@@ -35,11 +35,13 @@ std::map<std::string, std::vector<RecordedStep>> interrupted_steps(
     const StateStore& state, const RollingInputs& inputs, const std::vector<HostBundle>& rows);
 
 // The quorum's members as the state records them, in state order: every master with a
-// HostBundle row (deployed) and no prune row (a master a membership change removed from the
-// quorum but could not clean keeps its row, and a prune row saying why). Each counts as alive.
-// None until a cluster check passed once: until then master_list is the first install's, which
-// forms the quorum from it.
-std::vector<QuorumMember> recorded_members(const std::vector<HostBundle>& rows,
+// HostBundle row (deployed), except one `config` no longer lists as a master that has a prune
+// row (a master a membership change removed from the quorum but could not clean keeps its row,
+// and a prune row saying why; a listed master gets prune rows as the host a leave runs on).
+// Each counts as alive. None until a cluster check passed once: until then master_list is the
+// first install's, which forms the quorum from it.
+std::vector<QuorumMember> recorded_members(const ClusterConfig& config,
+                                           const std::vector<HostBundle>& rows,
                                            const StateStore& state);
 // The members the config wants: master_list, in config order.
 std::vector<QuorumMember> wanted_members(const ClusterConfig& config);

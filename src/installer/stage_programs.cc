@@ -215,8 +215,8 @@ Task<Outcome<bool>> deploy(HostRun& run, const StageFiles& files, const StageSet
   // Agents start only once the masters answer: wait for this master's member to be healthy,
   // which needs a quorum of the others.
   ExecRequest healthy = poll_request("--health", settings.postflight_timeout_s, std::nullopt);
-  auto up = co_await run_checked(run, "wait for quorum", healthy,
-                                 "the master did not become healthy");
+  auto up =
+      co_await run_checked(run, "wait for quorum", healthy, "the master did not become healthy");
   if (!up || !*up || !joins) co_return up;
   ExecRequest quorum =
       poll_request("--cluster-health", settings.upgrade_host_timeout_s, settings.quorum_hosts);
@@ -301,16 +301,16 @@ Task<Outcome<bool>> change_member(HostRun& run, const StageFiles& files,
   auto put = co_await put_files(run, files, false);
   if (!put || !*put) co_return put;
   const std::string mode = join ? "join" : "leave";
-  const ExecRequest request{install_sh() + " --" + mode + " " +
-                                std::string(role_name(member.role)) +
-                                (join ? " --joining-address " : " --leaving-address ") +
-                                shell_quote(member.address),
-                            std::nullopt, std::nullopt, std::nullopt};
+  const ExecRequest request{
+      install_sh() + " --" + mode + " " + std::string(role_name(member.role)) +
+          (join ? " --joining-address " : " --leaving-address ") + shell_quote(member.address),
+      std::nullopt, std::nullopt, std::nullopt};
   std::string output;
   auto changed = co_await run.exec(mode + " " + member.id, request, &output);
   if (!changed) co_return changed.error();
   if (!changed->success()) {
-    run.fail(failure_reason(output, mode + " of " + member.id + " failed (" + changed->describe() + ")"));
+    run.fail(failure_reason(output,
+                            mode + " of " + member.id + " failed (" + changed->describe() + ")"));
     co_return false;
   }
   env.clear();

@@ -47,8 +47,7 @@ std::vector<std::string> MembershipPlan::describe() const {
     line += step.member.address;
     if (step.kind == MemberStepKind::Remove && !step.member.alive) line += " (not reachable)";
     line += " via " + step.via + ": " + std::to_string(step.members_after) + " member" +
-            (step.members_after == 1 ? "" : "s") + ", quorum " +
-            std::to_string(step.quorum_after);
+            (step.members_after == 1 ? "" : "s") + ", quorum " + std::to_string(step.quorum_after);
     if (step.after_change) line += " (after the rolling change)";
     lines.push_back(std::move(line));
   }
@@ -73,8 +72,7 @@ MembershipPlan plan_membership(const std::vector<QuorumMember>& current,
     return plan;
   }
   if (alive < quorum_of(size)) {
-    plan.refused = "the quorum is lost: " + std::to_string(alive) + " of " +
-                   std::to_string(size) +
+    plan.refused = "the quorum is lost: " + std::to_string(alive) + " of " + std::to_string(size) +
                    " members alive, and a membership change needs a majority of them";
     return plan;
   }

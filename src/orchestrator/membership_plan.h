@@ -29,11 +29,11 @@ enum class MemberStepKind { Add, Remove };
 
 struct MemberStep {
   MemberStepKind kind = MemberStepKind::Add;
-  QuorumMember member;       // the one that joins or leaves
-  std::string via;           // id of the live member the join or leave runs on
-  bool after_change = false;  // a live removal: runs after the rolling change (step 4)
-  int members_after = 0;      // voting members once the step is done
-  int quorum_after = 0;       // their majority
+  QuorumMember member;                // the one that joins or leaves
+  std::string via;                    // id of the live member the join or leave runs on
+  bool after_change = false;          // a live removal: runs after the rolling change (step 4)
+  int members_after = 0;              // voting members once the step is done
+  int quorum_after = 0;               // their majority
   std::vector<QuorumMember> members;  // the members once the step is done, in order
 };
 

@@ -41,7 +41,9 @@ struct RollingPlan {
 
   long long hosts_changing() const;
   // Whether the change has anything to do (hosts change or members join or leave) or refuses.
-  bool has_work() const { return hosts_changing() > 0 || membership.changes() || !membership.refused.empty(); }
+  bool has_work() const {
+    return hosts_changing() > 0 || membership.changes() || !membership.refused.empty();
+  }
 };
 
 struct RollingInputs {

@@ -209,6 +209,29 @@ TEST_F(MembershipTest, ADeadMasterIsReplacedAndLeftListedForPruneUntilItIsBack) 
   EXPECT_EQ(installed_masters(m_cluster->state()).count(FakeCluster::id(dead)), 0u);
 }
 
+TEST_F(MembershipTest, AMasterALeaveRanOnStaysAMemberOfTheQuorum) {
+  install(3);
+  edit(line_of(FakeCluster::agent(1)), "");
+  const RunOutcome pruned = m_cluster->run(*m_installer, [] {
+    RunRequest request;
+    request.command = "prune";
+    request.kind = RunKind::Prune;
+    return request;
+  }());
+  ASSERT_TRUE(pruned.ok) << pruned.stopped;
+  ASSERT_EQ(m_cluster->hosts_that_ran(" --leave agent").size(), 1u) << "the leave ran on a master";
+
+  // The master the agent's leave ran on has a prune row; it is still a member, so a grow joins
+  // only the new masters.
+  add_master("10.0.0.8");
+  add_master("10.0.0.9");
+  const RunOutcome grown = m_cluster->run(*m_installer, upgrade_request());
+  EXPECT_TRUE(grown.ok) << grown.stopped << grown.error;
+  EXPECT_EQ(m_cluster->hosts_that_ran(join_of(FakeCluster::master(0))).size(), 0u)
+      << "a member was joined again";
+  EXPECT_EQ(m_cluster->hosts_that_ran(join_of("10.0.0.9")).size(), 1u);
+}
+
 TEST_F(MembershipTest, ALostQuorumIsRefusedBeforeAnyHostChanges) {
   install(3);
   m_cluster->set_reachable(FakeCluster::master(1), false);

@@ -185,7 +185,8 @@ TEST(PruneRefusalTest, MasterRemovalIsRefusedAndNothingChanges) {
   auto plan = installer->prune_plan();
   ASSERT_TRUE(plan) << plan.error().to_string();
   EXPECT_EQ(plan->hosts.size(), 3u);
-  EXPECT_NE(plan->refused.find("are still members of the quorum; run `dcinstall upgrade`"), std::string::npos)
+  EXPECT_NE(plan->refused.find("are still members of the quorum; run `dcinstall upgrade`"),
+            std::string::npos)
       << plan->refused;
 
   const size_t before = cluster.transport().commands_run();

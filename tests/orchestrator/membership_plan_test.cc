@@ -136,7 +136,8 @@ TEST(MembershipPlanTest, ADeadMemberLeavesBeforeItsReplacementJoins) {
   EXPECT_EQ(plan.steps[0].kind, MemberStepKind::Remove);
   EXPECT_FALSE(plan.steps[0].member.alive);
   EXPECT_FALSE(plan.steps[0].after_change);
-  EXPECT_EQ(plan.describe()[0], "remove 10.0.0.3 (not reachable) via 10.0.0.1:22: 2 members, quorum 2");
+  EXPECT_EQ(plan.describe()[0],
+            "remove 10.0.0.3 (not reachable) via 10.0.0.1:22: 2 members, quorum 2");
   EXPECT_EQ(plan.steps[1].kind, MemberStepKind::Add);
 }
 
@@ -163,8 +164,7 @@ TEST(MembershipPlanTest, RefusesWithoutALiveMajority) {
             "of them");
 
   for (QuorumMember& m : current) m.alive = false;
-  EXPECT_NE(plan_membership(current, members(5, 3)).refused.find("none alive"),
-            std::string::npos);
+  EXPECT_NE(plan_membership(current, members(5, 3)).refused.find("none alive"), std::string::npos);
 }
 
 TEST(MembershipPlanTest, RefusesToKeepADeadMember) {
