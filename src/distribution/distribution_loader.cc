@@ -113,7 +113,8 @@ std::string locate_distribution(const std::string& choice, const std::string& ba
 
 Schema schema_with_parameters(const Distribution& distribution) {
   Schema schema = installer_schema();
-  for (const KeySpec& spec : distribution.parameters) schema.add(spec);  // names checked on load
+  // The names were checked on load.
+  for (const KeySpec& spec : distribution.parameters) (void)schema.add(spec);
   return schema;
 }
 

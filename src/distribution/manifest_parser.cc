@@ -89,7 +89,8 @@ class ManifestParser {
     // Parameters first: templates and port requirements refer to them.
     if (m_have_parameters) read_parameters(m_parameters_node, distribution);
     m_schema = installer_schema();
-    for (const KeySpec& spec : distribution.parameters) m_schema.add(spec);
+    // read_parameters reported a name that clashes; the rest are added.
+    for (const KeySpec& spec : distribution.parameters) (void)m_schema.add(spec);
     m_template_names = template_names(m_schema);
     if (m_have_roles) read_roles(m_roles_node, distribution);
     return distribution;
@@ -253,9 +254,10 @@ class ManifestParser {
                  const std::function<void(const std::string&, const ManifestNode&)>& membership) {
     RoleState state;
     std::vector<std::pair<std::string, ManifestNode>> checks;
-    for (const auto& [key, value] : m_reader.map_entries(
-             node, {"requirements", "templates", "files", "artifacts", "services", "prerequisites",
-                    "preflight", "health", "cluster_health", "drain", "undrain", "join", "leave"})) {
+    for (const auto& [key, value] :
+         m_reader.map_entries(node, {"requirements", "templates", "files", "artifacts", "services",
+                                     "prerequisites", "preflight", "health", "cluster_health",
+                                     "drain", "undrain", "join", "leave"})) {
       if (key == "requirements") {
         read_requirements(value, role.requirements);
       } else if (key == "templates") {

@@ -104,7 +104,7 @@ Result<SqliteStateStore> SqliteStateStore::open(const std::string& path) {
 }
 
 SqliteStateStore::~SqliteStateStore() {
-  if (m_db.handle()) flush();  // best effort; callers that care call flush() themselves
+  if (m_db.handle()) (void)flush();  // best effort; callers that care call flush() themselves
 }
 
 Status SqliteStateStore::migrate() {
@@ -120,7 +120,7 @@ Status SqliteStateStore::migrate() {
     const std::string sql = std::string("BEGIN IMMEDIATE;") + k_migrations[next - 1] +
                             "PRAGMA user_version = " + std::to_string(next) + "; COMMIT;";
     if (auto status = m_db.execute(sql); !status) {
-      m_db.execute("ROLLBACK;");
+      (void)m_db.execute("ROLLBACK;");  // the error returned is the failed statement's
       return status;
     }
   }
@@ -137,7 +137,7 @@ Result<int64_t> SqliteStateStore::begin_run(const std::string& command) {
           "UPDATE runs SET outcome = 'interrupted', finished_ms = " +
           std::to_string(now) + " WHERE finished_ms IS NULL; COMMIT;");
       !status) {
-    m_db.execute("ROLLBACK;");
+    (void)m_db.execute("ROLLBACK;");  // the error returned is the failed statement's
     return status.error();
   }
   auto insert =
@@ -157,7 +157,7 @@ Status SqliteStateStore::finish_run(int64_t run_id, const std::string& outcome) 
 
 void SqliteStateStore::set_host_stage(const HostStageStatus& status) {
   m_pending_hosts.push_back({status, false});
-  if (pending_records() >= k_auto_flush_records) flush();
+  flush_when_full();
 }
 
 void SqliteStateStore::clear_host_stage(const std::string& host, const std::string& stage) {
@@ -165,31 +165,35 @@ void SqliteStateStore::clear_host_stage(const std::string& host, const std::stri
   key.host = host;
   key.stage = stage;
   m_pending_hosts.push_back({std::move(key), true});
-  if (pending_records() >= k_auto_flush_records) flush();
+  flush_when_full();
 }
 
 void SqliteStateStore::set_host_bundle(const HostBundle& bundle) {
   m_pending_bundles.push_back({bundle, false});
-  if (pending_records() >= k_auto_flush_records) flush();
+  flush_when_full();
 }
 
 void SqliteStateStore::clear_host_bundle(const std::string& host) {
   HostBundle key;
   key.host = host;
   m_pending_bundles.push_back({std::move(key), true});
-  if (pending_records() >= k_auto_flush_records) flush();
+  flush_when_full();
 }
 
 void SqliteStateStore::add_step(StepRecord step) {
   m_pending_steps.push_back(std::move(step));
-  if (pending_records() >= k_auto_flush_records) flush();
+  flush_when_full();
+}
+
+void SqliteStateStore::flush_when_full() {
+  if (pending_records() >= k_auto_flush_records) (void)flush();
 }
 
 Status SqliteStateStore::flush() {
   if (pending_records() == 0) return Ok{};
   if (auto status = m_db.execute("BEGIN IMMEDIATE;"); !status) return status;
   auto fail = [this](Error error) -> Status {
-    m_db.execute("ROLLBACK;");
+    (void)m_db.execute("ROLLBACK;");  // the error returned is the failed statement's
     return error;
   };
   auto upsert = SqliteStatement::prepare(
@@ -294,7 +298,7 @@ std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& st
 
 void SqliteStateStore::set_bundle_inputs(const std::string& bundle_id, const std::string& inputs) {
   m_pending_inputs.emplace_back(bundle_id, inputs);
-  if (pending_records() >= k_auto_flush_records) flush();
+  flush_when_full();
 }
 
 std::string SqliteStateStore::bundle_inputs(const std::string& bundle_id) const {
@@ -376,7 +380,7 @@ Result<PruneSummary> SqliteStateStore::prune_runs_before(int64_t run_id) {
   PruneSummary summary;
   if (auto status = m_db.execute("BEGIN IMMEDIATE;"); !status) return status.error();
   auto fail = [this](Error error) -> Result<PruneSummary> {
-    m_db.execute("ROLLBACK;");
+    (void)m_db.execute("ROLLBACK;");  // the error returned is the failed statement's
     return error;
   };
   // A run still going (finished_ms NULL) is kept: its installer may write to it.

@@ -65,6 +65,9 @@ class SqliteStateStore final : public StateStore {
            m_pending_inputs.size();
   }
   std::vector<StepRecord> m_pending_steps;
+  // Flushes once k_auto_flush_records are pending. A failed flush keeps them pending: the next
+  // flush() tries again and returns the error to the caller that asked.
+  void flush_when_full();
 };
 
 }  // namespace dci

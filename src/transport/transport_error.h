@@ -5,8 +5,6 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
 
 #include "util/result.h"
 
@@ -49,27 +47,6 @@ struct TransportError {
 
 // A value or a TransportError.
 template <typename T>
-class Outcome {
- public:
-  Outcome(T value) : m_state(std::move(value)) {}
-  Outcome(TransportError error) : m_state(std::move(error)) {}
-
-  bool ok() const { return std::holds_alternative<T>(m_state); }
-  explicit operator bool() const { return ok(); }
-
-  // Precondition: ok().
-  T& value() { return std::get<T>(m_state); }
-  const T& value() const { return std::get<T>(m_state); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-
-  // Precondition: !ok().
-  const TransportError& error() const { return std::get<TransportError>(m_state); }
-
- private:
-  std::variant<T, TransportError> m_state;
-};
+using Outcome = Result<T, TransportError>;
 
 }  // namespace dci::transport

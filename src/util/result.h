@@ -1,6 +1,6 @@
 #pragma once
-// Result<T>: an expected value or an Error. Expected failures travel as values; exceptions are
-// reserved for what must end the program.
+// Result<T>: an expected value or an Error (Result<T, E>: or an E). Expected failures travel as
+// values; exceptions are reserved for what must end the program.
 
 #include <string>
 #include <utility>
@@ -21,11 +21,13 @@ struct Error {
   std::string to_string() const { return where.empty() ? message : where + ": " + message; }
 };
 
-template <typename T>
-class Result {
+// A value or an E. [[nodiscard]]: a failure cannot be dropped by accident; a caller that means
+// to ignore one says so with (void) and a comment why.
+template <typename T, typename E = Error>
+class [[nodiscard]] Result {
  public:
   Result(T value) : m_state(std::move(value)) {}
-  Result(Error error) : m_state(std::move(error)) {}
+  Result(E error) : m_state(std::move(error)) {}
 
   bool ok() const { return std::holds_alternative<T>(m_state); }
   explicit operator bool() const { return ok(); }
@@ -39,10 +41,10 @@ class Result {
   const T& operator*() const { return value(); }
 
   // Precondition: !ok().
-  const Error& error() const { return std::get<Error>(m_state); }
+  const E& error() const { return std::get<E>(m_state); }
 
  private:
-  std::variant<T, Error> m_state;
+  std::variant<T, E> m_state;
 };
 
 // For operations that return nothing on success.

@@ -15,7 +15,7 @@ Schema schema_with_secret() {
   secret.key = "db_password";
   secret.secret = true;
   secret.source = "test";
-  schema.add(secret);
+  EXPECT_TRUE(schema.add(secret).ok());
   return schema;
 }
 

@@ -203,7 +203,7 @@ TEST(SshTransportTest, UploadVerifiesChecksumAndRenamesIntoPlace) {
   EXPECT_EQ(result->bytes, bytes.size());
   EXPECT_EQ(test::read_file(target), bytes);
   std::string mode;
-  client.exec(**session, "stat -c %a " + target, &mode);
+  ASSERT_TRUE(client.exec(**session, "stat -c %a " + target, &mode).ok());
   EXPECT_EQ(mode, "640\n");
   std::remove(target.c_str());
 }
