@@ -4,6 +4,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "api/status_model.h"
@@ -32,7 +34,7 @@ dci::api::StatusModel& model() {
       config.hosts.push_back({role, address(i), 22, "root", address(i)});
     }
     dci::api::StatusModel* m = &built;
-    m->reset(&config, nullptr);
+    if (!m->reset(&config, nullptr)) std::abort();
     m->on_event(dci::StageStarted{"preflight", 1, {}, ""});
     for (const auto& host : config.hosts) {
       const std::string id = host.id();

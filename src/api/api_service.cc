@@ -147,24 +147,22 @@ Status ApiService::reload() {
     Status reloaded = m_installer->reload_config();
     if (!reloaded) return reloaded;
   }
-  rebuild_model();
-  return Ok{};
+  return rebuild_model();
 }
 
-void ApiService::rebuild_model() {
-  if (!m_installer) {
-    m_model.reset(nullptr, nullptr);
-    return;
-  }
+Status ApiService::rebuild_model() {
+  if (!m_installer) return m_model.reset(nullptr, nullptr);
   const LoadedConfig& loaded = m_installer->config();
+  Status loaded_rows = Ok{};
   if (loaded.result.valid()) {
     const ClusterConfig cluster = loaded.cluster();
-    m_model.reset(&cluster, &m_installer->state());
+    loaded_rows = m_model.reset(&cluster, &m_installer->state());
   } else {
-    m_model.reset(nullptr, &m_installer->state());
+    loaded_rows = m_model.reset(nullptr, &m_installer->state());
   }
   m_model.set_run(m_installer->state().last_run(), false);
   m_hub.publish({{"type", "config_changed"}});
+  return loaded_rows;
 }
 
 Status ApiService::write_config(const std::string& text) {

@@ -71,7 +71,8 @@ class ApiService {
   Status write_config(const std::string& text);
   // Re-reads the config into the installer (opening it when needed) and rebuilds the model.
   Status reload();
-  void rebuild_model();
+  // The Error is the state store's (a failed read).
+  Status rebuild_model();
 
   transport::Executor m_executor;
   InstallerOptions m_options;

@@ -110,14 +110,14 @@ nlohmann::json empty_counts() {
 }  // namespace
 
 StatusModel::StatusModel() {
-  reset(nullptr, nullptr);
+  (void)reset(nullptr, nullptr);  // no store: nothing to read
 }
 
 const std::vector<std::string>& StatusModel::stage_names() {
   return k_stage_names;
 }
 
-void StatusModel::reset(const ClusterConfig* config, const StateStore* store) {
+Status StatusModel::reset(const ClusterConfig* config, const StateStore* store) {
   m_cluster_name.clear();
   m_hosts.clear();
   m_index.clear();
@@ -137,11 +137,13 @@ void StatusModel::reset(const ClusterConfig* config, const StateStore* store) {
   std::sort(m_order.begin(), m_order.end(),
             [this](size_t a, size_t b) { return natural_less(m_hosts[a].id, m_hosts[b].id); });
   for (const std::string& name : k_stage_names) stage(name);
-  if (!store) return;
+  if (!store) return Ok{};
   int64_t latest = 0;
   for (const std::string& name : k_stage_names) {
     StageView& view = stage(name);
-    for (const HostStageStatus& row : store->host_stages(name)) {
+    const auto rows = store->host_stages(name);
+    if (!rows) return rows.error();
+    for (const HostStageStatus& row : *rows) {
       HostCell* target = cell(name, row.host);
       if (!target) continue;
       target->present = true;
@@ -157,6 +159,7 @@ void StatusModel::reset(const ClusterConfig* config, const StateStore* store) {
     }
     view.state = derived_state(view);
   }
+  return Ok{};
 }
 
 StatusModel::StageView& StatusModel::stage(const std::string& name) {

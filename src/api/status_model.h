@@ -39,8 +39,9 @@ class StatusModel final : public EventSink {
   StatusModel();
 
   // Forgets everything and loads `config`'s hosts (nullptr: no config yet) with the rows `store`
-  // recorded for them (nullptr: none).
-  void reset(const ClusterConfig* config, const StateStore* store);
+  // recorded for them (nullptr: none). The Error is the store's (a failed read): the hosts are
+  // loaded, the rows of the stages from the one that failed on are not.
+  Status reset(const ClusterConfig* config, const StateStore* store);
 
   void on_event(const Event& event) override;
 

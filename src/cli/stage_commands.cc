@@ -171,13 +171,17 @@ int run_stage_command(const StageCommand& command, const StageCommandOptions& op
     // The hosts of one cause of the first stage, as `dcinstall status` numbers them.
     const std::string stage(stage_name(command.stages.front()));
     const auto rows = installer->state().host_stages(stage);
-    const auto cause = select_cause(recorded_failure_groups(rows), options.cause);
+    if (!rows) {
+      std::cerr << "dcinstall: " << rows.error().to_string() << "\n";
+      return k_exit_usage;
+    }
+    const auto cause = select_cause(recorded_failure_groups(*rows), options.cause);
     if (!cause) {
       std::cerr << "dcinstall: " << command.name << ": no cause '" << options.cause << "' in "
                 << stage << " (see `dcinstall status --stage " << stage << "`)\n";
       return k_exit_usage;
     }
-    for (const HostStageStatus& row : rows_with_cause(rows, *cause)) {
+    for (const HostStageStatus& row : rows_with_cause(*rows, *cause)) {
       request.only_hosts.push_back(row.host);
     }
     request.retry_failed = true;

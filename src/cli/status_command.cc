@@ -100,7 +100,11 @@ struct StatusOptions {
 int run_cause_hosts(const SqliteStateStore& state, const InstallerCommandOptions& options,
                     const StatusOptions& status) {
   const auto rows = state.host_stages(status.stage);
-  const std::vector<FailureGroup> groups = recorded_failure_groups(rows);
+  if (!rows) {
+    std::cerr << "dcinstall: " << rows.error().to_string() << "\n";
+    return k_exit_usage;
+  }
+  const std::vector<FailureGroup> groups = recorded_failure_groups(*rows);
   const std::optional<std::string> cause = select_cause(groups, status.cause);
   if (!cause) {
     std::cerr << "dcinstall: status: no cause '" << terminal_safe(status.cause) << "' in stage "
@@ -108,7 +112,7 @@ int run_cause_hosts(const SqliteStateStore& state, const InstallerCommandOptions
               << " causes, numbered from 1 as `dcinstall status` lists them)\n";
     return k_exit_usage;
   }
-  const std::vector<HostStageStatus> hosts = rows_with_cause(rows, *cause);
+  const std::vector<HostStageStatus> hosts = rows_with_cause(*rows, *cause);
   if (options.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const HostStageStatus& row : hosts) {
@@ -176,7 +180,12 @@ int run_status(const InstallerCommandOptions& options, const StatusOptions& stat
   for (Stage each : k_all_stages) {
     const std::string stage(stage_name(each));
     if (!status.stage.empty() && status.stage != stage) continue;
-    const auto rows = state->host_stages(stage);
+    const auto read = state->host_stages(stage);
+    if (!read) {
+      std::cerr << "dcinstall: " << read.error().to_string() << "\n";
+      return k_exit_usage;
+    }
+    const std::vector<HostStageStatus>& rows = *read;
     if (rows.empty()) continue;
     std::map<std::string, std::map<std::string, int>> counts;  // role -> state -> hosts
     nlohmann::json failed = nlohmann::json::array();
@@ -210,10 +219,13 @@ int run_status(const InstallerCommandOptions& options, const StatusOptions& stat
     std::istringstream lines(causes);
     for (std::string line; std::getline(lines, line);) std::cout << "  " << line << "\n";
   }
-  any_failed =
-      print_changes(state->host_bundles(), status.all ? SIZE_MAX : 20, options.json, in_flight,
-                    out) ||
-      any_failed;
+  const auto bundles = state->host_bundles();
+  if (!bundles) {
+    std::cerr << "dcinstall: " << bundles.error().to_string() << "\n";
+    return k_exit_usage;
+  }
+  any_failed = print_changes(*bundles, status.all ? SIZE_MAX : 20, options.json, in_flight, out) ||
+               any_failed;
   if (options.json) std::cout << lenient_dump(out, 2) << "\n";
   return any_failed ? k_exit_failed : k_exit_ok;
 }

@@ -68,9 +68,11 @@ std::string run_outcome_name(const RunOutcome& outcome) {
 }
 
 // The "<role> <address>" lines the cluster check verifies: every host whose postflight passed.
-std::string passed_postflight(const ClusterConfig& config, const StateStore& state) {
+Result<std::string> passed_postflight(const ClusterConfig& config, const StateStore& state) {
+  const auto rows = state.host_stages(std::string(stage_name(Stage::Postflight)));
+  if (!rows) return rows.error();
   std::set<std::string> passed;
-  for (const HostStageStatus& row : state.host_stages("postflight")) {
+  for (const HostStageStatus& row : *rows) {
     if (row.state == HostState::Succeeded) passed.insert(row.host);
   }
   std::string lines;
@@ -177,7 +179,8 @@ RollingInputs Installer::rolling_inputs(bool rollback, const GenconfResult& gene
     for (const auto& [role, target] : targets) {
       if (target == id) return current;
     }
-    return bundle_inputs_from_text(m_seams.state.bundle_inputs(id));
+    const auto text = m_seams.state.bundle_inputs(id);
+    return bundle_inputs_from_text(text ? *text : "");  // unreadable: the reason says less
   };
   for (const ClusterHost& host : m_cluster.hosts) {
     if (inputs.change_reasons.count(host.role)) continue;
@@ -199,21 +202,29 @@ Result<RollingPlan> Installer::rolling_plan(bool rollback) {
   auto generated = generate();
   if (!generated) return generated.error();
   m_cluster = m_config.cluster();
-  const std::vector<HostBundle> rows = m_seams.state.host_bundles();
-  RollingPlan plan = plan_rolling_change(rolling_inputs(rollback, *generated, rows), rollback);
+  const auto rows = m_seams.state.host_bundles();
+  if (!rows) return rows.error();
+  RollingPlan plan = plan_rolling_change(rolling_inputs(rollback, *generated, *rows), rollback);
   if (!rollback) {
-    plan.membership = plan_membership(recorded_members(m_cluster, rows, m_seams.state),
-                                      wanted_members(m_cluster));
+    const auto members = recorded_members(m_cluster, *rows, m_seams.state);
+    if (!members) return members.error();
+    plan.membership = plan_membership(*members, wanted_members(m_cluster));
   }
   return plan;
 }
 
-PrunePlan Installer::plan_removed_hosts() const {
+Result<PrunePlan> Installer::plan_removed_hosts() const {
+  auto bundles = m_seams.state.host_bundles();
+  if (!bundles) return bundles.error();
+  auto deploy = m_seams.state.host_stages(std::string(stage_name(Stage::Deploy)));
+  if (!deploy) return deploy.error();
+  auto pruned = m_seams.state.host_stages(std::string(stage_name(Stage::Prune)));
+  if (!pruned) return pruned.error();
   PruneInputs inputs;
   inputs.config = &m_cluster;
-  inputs.bundles = m_seams.state.host_bundles();
-  inputs.deploy = m_seams.state.host_stages(std::string(stage_name(Stage::Deploy)));
-  inputs.pruned = m_seams.state.host_stages(std::string(stage_name(Stage::Prune)));
+  inputs.bundles = std::move(*bundles);
+  inputs.deploy = std::move(*deploy);
+  inputs.pruned = std::move(*pruned);
   for (Role role : k_all_roles) {
     if (!m_config.distribution->role(role).leave.empty()) inputs.roles_with_leave.insert(role);
   }
@@ -237,14 +248,18 @@ void Installer::forget_host(const std::string& id) {
   m_seams.state.clear_host_bundle(id);
 }
 
-StagePlan Installer::plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
-                                const GenconfResult& generated) const {
+Result<StagePlan> Installer::plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
+                                        const GenconfResult& generated) const {
+  auto recorded = m_seams.state.host_stages(std::string(stage_name(stage)));
+  if (!recorded) return recorded.error();
+  const auto bundles = m_seams.state.host_bundles();
+  if (!bundles) return bundles.error();
   PlanInputs inputs;
   inputs.config = &m_cluster;
   for (const RoleBundle& bundle : generated.bundles)
     inputs.bundle_ids[bundle.role] = bundle.bundle.id;
-  inputs.recorded = m_seams.state.host_stages(std::string(stage_name(stage)));
-  for (const HostBundle& row : m_seams.state.host_bundles()) {
+  inputs.recorded = std::move(*recorded);
+  for (const HostBundle& row : *bundles) {
     inputs.running[row.host] = row.running.empty() ? row.change_from : row.running;
   }
   inputs.retry_failed_only = retry_failed;
@@ -296,7 +311,12 @@ transport::Task<StageFinished> Installer::run_plan(const StagePlan& plan,
 }
 
 transport::Task<bool> Installer::run_prune(RunContext& context) {
-  const PrunePlan plan = plan_removed_hosts();
+  const auto planned = plan_removed_hosts();
+  if (!planned) {
+    context.state_unreadable(planned.error());
+    co_return false;
+  }
+  const PrunePlan& plan = *planned;
   if (!plan.refused.empty()) {
     context.outcome.stopped = plan.refused;
     co_return false;
@@ -390,6 +410,12 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
     co_return outcome;
   }
   m_cluster = m_config.cluster();
+  // Read before the run begins: a store that cannot be read records nothing and touches no host.
+  auto recorded = m_seams.state.host_bundles();
+  if (!recorded) {
+    outcome.error = state_unreadable_error(recorded.error());
+    co_return outcome;
+  }
   auto run_id = m_seams.state.begin_run(request.command);
   if (!run_id) {
     outcome.error = run_id.error().to_string();
@@ -427,7 +453,7 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
   }
   const std::unique_ptr<transport::Transport> transport = std::move(*made);
   transport::SessionPool pool(*transport, m_seams.pool_capacity);
-  StateRecorder recorder(m_seams.state, m_seams.wall_clock, m_seams.clock);
+  StateRecorder recorder(m_seams.state, std::move(*recorded), m_seams.wall_clock, m_seams.clock);
   auto flushing = std::make_shared<bool>(true);
   transport::asio::co_spawn(m_executor, flush_periodically(m_seams.clock, recorder, flushing),
                             transport::asio::detached);
@@ -475,10 +501,22 @@ transport::Task<RunOutcome> Installer::run_stages(const RunRequest& request, Eve
     }
     bool skip_succeeded = request.skip_succeeded;
     if (stage == Stage::ClusterCheck) {
-      settings.cluster_hosts = passed_postflight(m_cluster, m_seams.state);
+      const auto passed = passed_postflight(m_cluster, m_seams.state);
+      if (!passed) {
+        context.state_unreadable(passed.error());
+        outcome.ok = false;
+        break;
+      }
+      settings.cluster_hosts = *passed;
       skip_succeeded = skip_succeeded && !postflight_had_work;
     }
-    StagePlan plan = plan_stage(stage, request.retry_failed, skip_succeeded, *generated);
+    auto planned = plan_stage(stage, request.retry_failed, skip_succeeded, *generated);
+    if (!planned) {
+      context.state_unreadable(planned.error());
+      outcome.ok = false;
+      break;
+    }
+    StagePlan& plan = *planned;
     if (!request.only_hosts.empty() && stage != Stage::ClusterCheck) {
       keep_only_hosts(plan, request.only_hosts);
     }

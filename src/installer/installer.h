@@ -143,8 +143,9 @@ class Installer {
  private:
   Installer(transport::Executor executor, InstallerOptions options, InstallerSeams seams);
   Result<GenconfResult> generate() const;
-  StagePlan plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
-                       const GenconfResult& generated) const;
+  // The plans from the state: the Error is the store's (a failed read).
+  Result<StagePlan> plan_stage(Stage stage, bool retry_failed, bool skip_succeeded,
+                               const GenconfResult& generated) const;
   struct RunContext;
   // The inputs of an upgrade (targets: this genconf's bundles) or a rollback, from the state.
   RollingInputs rolling_inputs(bool rollback, const GenconfResult& generated,
@@ -164,7 +165,7 @@ class Installer {
   transport::Task<bool> run_member_step(const MemberStep& step,
                                         const std::map<std::string, const ClusterHost*>& hosts,
                                         RunContext& context);
-  PrunePlan plan_removed_hosts() const;
+  Result<PrunePlan> plan_removed_hosts() const;
   // The prune: false when it was refused or a host stays (RunOutcome::stopped says which, why).
   transport::Task<bool> run_prune(RunContext& context);
   // The state forgets `id` (every stage row and what it runs), buffered.

@@ -51,11 +51,23 @@ StagePlan one_host_plan(Stage stage, const std::string& label, const ClusterHost
 
 transport::Task<bool> Installer::run_rolling(RunKind kind, RunContext& context) {
   const bool rollback = kind == RunKind::Rollback;
-  const std::vector<HostBundle> rows = m_seams.state.host_bundles();
+  const auto read = m_seams.state.host_bundles();
+  if (!read) {
+    context.state_unreadable(read.error());
+    co_return false;
+  }
+  const std::vector<HostBundle>& rows = *read;
   const RollingInputs inputs = rolling_inputs(rollback, context.generated, rows);
   const RollingPlan plan = plan_rolling_change(inputs, rollback);
   std::vector<QuorumMember> members;
-  if (!rollback) members = recorded_members(m_cluster, rows, m_seams.state);
+  if (!rollback) {
+    auto recorded = recorded_members(m_cluster, rows, m_seams.state);
+    if (!recorded) {
+      context.state_unreadable(recorded.error());
+      co_return false;
+    }
+    members = std::move(*recorded);
+  }
   const std::vector<QuorumMember> wanted = wanted_members(m_cluster);
   const MembershipPlan planned = plan_membership(members, wanted);
   if (plan.hosts_changing() == 0 && !planned.changes() && planned.refused.empty()) co_return true;

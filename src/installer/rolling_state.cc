@@ -130,20 +130,22 @@ std::map<std::string, std::vector<RecordedStep>> interrupted_steps(
   return recorded;
 }
 
-std::vector<QuorumMember> recorded_members(const ClusterConfig& config,
-                                           const std::vector<HostBundle>& rows,
-                                           const StateStore& state) {
+Result<std::vector<QuorumMember>> recorded_members(const ClusterConfig& config,
+                                                   const std::vector<HostBundle>& rows,
+                                                   const StateStore& state) {
   std::vector<QuorumMember> members;
-  const std::vector<HostStageStatus> checked =
-      state.host_stages(std::string(stage_name(Stage::ClusterCheck)));
-  if (std::none_of(checked.begin(), checked.end(),
+  const auto checked = state.host_stages(std::string(stage_name(Stage::ClusterCheck)));
+  if (!checked) return checked.error();
+  if (std::none_of(checked->begin(), checked->end(),
                    [](const HostStageStatus& row) { return row.state == HostState::Succeeded; })) {
     return members;
   }
+  const auto pruned = state.host_stages(std::string(stage_name(Stage::Prune)));
+  if (!pruned) return pruned.error();
   std::set<std::string> listed;
   for (const QuorumMember& member : wanted_members(config)) listed.insert(member.id);
   std::set<std::string> left;
-  for (const HostStageStatus& row : state.host_stages(std::string(stage_name(Stage::Prune)))) {
+  for (const HostStageStatus& row : *pruned) {
     if (!listed.count(row.host)) left.insert(row.host);
   }
   for (const HostBundle& row : rows) {

@@ -39,10 +39,10 @@ std::map<std::string, std::vector<RecordedStep>> interrupted_steps(
 // row (a master a membership change removed from the quorum but could not clean keeps its row,
 // and a prune row saying why; a listed master gets prune rows as the host a leave runs on).
 // Each counts as alive. None until a cluster check passed once: until then master_list is the
-// first install's, which forms the quorum from it.
-std::vector<QuorumMember> recorded_members(const ClusterConfig& config,
-                                           const std::vector<HostBundle>& rows,
-                                           const StateStore& state);
+// first install's, which forms the quorum from it. The Error is the store's (a failed read).
+Result<std::vector<QuorumMember>> recorded_members(const ClusterConfig& config,
+                                                   const std::vector<HostBundle>& rows,
+                                                   const StateStore& state);
 // The members the config wants: master_list, in config order.
 std::vector<QuorumMember> wanted_members(const ClusterConfig& config);
 

@@ -11,6 +11,13 @@
 
 namespace dci {
 
+// A run's error when a state read failed (exit 2): it stops before planning from rows it could
+// not read, so no further host is touched.
+inline std::string state_unreadable_error(const Error& error) {
+  return "cannot read the state store (" + error.to_string() +
+         "); nothing more was changed. Fix or move the file, then run it again";
+}
+
 struct Installer::RunContext {
   RunOutcome& outcome;
   const GenconfResult& generated;
@@ -20,6 +27,8 @@ struct Installer::RunContext {
   transport::SessionPool& pool;
   EventSink& events;
   const Redactor& redactor;
+
+  void state_unreadable(const Error& error) { outcome.error = state_unreadable_error(error); }
 };
 
 }  // namespace dci

@@ -51,7 +51,12 @@ nlohmann::json state_json(StateStore& state, const Redactor& redactor) {
     const std::string stage(stage_name(each));
     nlohmann::json& hosts = json["stages"][stage];
     hosts = nlohmann::json::array();
-    const std::vector<HostStageStatus> rows = state.host_stages(stage);
+    const auto read = state.host_stages(stage);
+    if (!read) {  // the bundle is wanted most when the state is damaged: it says what failed
+      json["read_errors"].push_back(read.error().to_string());
+      continue;
+    }
+    const std::vector<HostStageStatus>& rows = *read;
     for (const HostStageStatus& row : rows) {
       hosts.push_back({{"host", row.host},
                        {"role", row.role},
@@ -68,7 +73,12 @@ nlohmann::json state_json(StateStore& state, const Redactor& redactor) {
     json["failures_by_cause"][stage] = failure_groups_json(groups);
   }
   json["host_bundles"] = nlohmann::json::array();
-  for (HostBundle row : state.host_bundles()) {
+  auto bundles = state.host_bundles();
+  if (!bundles) {
+    json["read_errors"].push_back(bundles.error().to_string());
+    return json;
+  }
+  for (HostBundle row : *bundles) {
     row.change_error = redactor.redact(std::move(row.change_error));
     json["host_bundles"].push_back(host_bundle_json(row));
   }

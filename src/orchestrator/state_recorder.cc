@@ -9,10 +9,10 @@ std::string step_key(const std::string& host, const std::string& step) {
 
 }  // namespace
 
-StateRecorder::StateRecorder(StateStore& store, const WallClock& wall_clock,
-                             const transport::Clock& clock)
+StateRecorder::StateRecorder(StateStore& store, std::vector<HostBundle> bundles,
+                             const WallClock& wall_clock, const transport::Clock& clock)
     : m_store(store), m_wall_clock(wall_clock), m_clock(clock), m_last_flush(clock.now()) {
-  for (HostBundle& bundle : m_store.host_bundles()) {
+  for (HostBundle& bundle : bundles) {
     std::string host = bundle.host;
     m_bundles.emplace(std::move(host), std::move(bundle));
   }

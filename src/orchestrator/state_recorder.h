@@ -32,8 +32,10 @@ namespace dci {
 
 class StateRecorder final : public EventSink {
  public:
-  // Reads the store's HostBundle rows once (it keeps them up to date from the events).
-  StateRecorder(StateStore& store, const WallClock& wall_clock, const transport::Clock& clock);
+  // `bundles`: the store's HostBundle rows, read by the caller (the recorder keeps them up to
+  // date from the events).
+  StateRecorder(StateStore& store, std::vector<HostBundle> bundles, const WallClock& wall_clock,
+                const transport::Clock& clock);
 
   void on_event(const Event& event) override;
 

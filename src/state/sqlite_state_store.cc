@@ -279,13 +279,13 @@ std::optional<RunInfo> SqliteStateStore::last_run() const {
                  query->column_optional_int(3), query->column_text(4)};
 }
 
-std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& stage) const {
+Result<std::vector<HostStageStatus>> SqliteStateStore::host_stages(const std::string& stage) const {
   std::vector<HostStageStatus> out;
   auto query = SqliteStatement::prepare(
       m_db,
       "SELECT host, role, state, bundle_id, error, run_id, updated_ms, cause FROM host_stages "
       "WHERE stage = ? ORDER BY host");
-  if (!query) return out;
+  if (!query) return query.error();
   query->bind(1, stage);
   while (query->step()) {
     out.push_back({query->column_text(0), query->column_text(1), stage,
@@ -293,6 +293,7 @@ std::vector<HostStageStatus> SqliteStateStore::host_stages(const std::string& st
                    query->column_text(3), query->column_text(4), query->column_int(5),
                    query->column_int(6), query->column_text(7)});
   }
+  if (query->error()) return *query->error();
   return out;
 }
 
@@ -301,27 +302,30 @@ void SqliteStateStore::set_bundle_inputs(const std::string& bundle_id, const std
   flush_when_full();
 }
 
-std::string SqliteStateStore::bundle_inputs(const std::string& bundle_id) const {
+Result<std::string> SqliteStateStore::bundle_inputs(const std::string& bundle_id) const {
   auto query = SqliteStatement::prepare(m_db, "SELECT inputs FROM bundle_inputs WHERE id = ?");
-  if (!query) return "";
+  if (!query) return query.error();
   query->bind(1, bundle_id);
-  return query->step() ? query->column_text(0) : "";
+  if (query->step()) return query->column_text(0);
+  if (query->error()) return *query->error();
+  return std::string();
 }
 
-std::vector<HostBundle> SqliteStateStore::host_bundles() const {
+Result<std::vector<HostBundle>> SqliteStateStore::host_bundles() const {
   std::vector<HostBundle> out;
   auto query = SqliteStatement::prepare(
       m_db,
       "SELECT host, role, running, previous, change_run_id, change_kind, change_from, "
       "change_to, change_outcome, change_error, change_step, updated_ms FROM host_bundles "
       "ORDER BY host");
-  if (!query) return out;
+  if (!query) return query.error();
   while (query->step()) {
     out.push_back({query->column_text(0), query->column_text(1), query->column_text(2),
                    query->column_text(3), query->column_int(4), query->column_text(5),
                    query->column_text(6), query->column_text(7), query->column_text(8),
                    query->column_text(9), query->column_text(10), query->column_int(11)});
   }
+  if (query->error()) return *query->error();
   return out;
 }
 

@@ -35,9 +35,9 @@ class SqliteStateStore final : public StateStore {
   Status flush() override;
 
   std::optional<RunInfo> last_run() const override;
-  std::vector<HostStageStatus> host_stages(const std::string& stage) const override;
-  std::vector<HostBundle> host_bundles() const override;
-  std::string bundle_inputs(const std::string& bundle_id) const override;
+  Result<std::vector<HostStageStatus>> host_stages(const std::string& stage) const override;
+  Result<std::vector<HostBundle>> host_bundles() const override;
+  Result<std::string> bundle_inputs(const std::string& bundle_id) const override;
   Status for_each_step(const StepFilter& filter, const StepVisitor& visit) const override;
   int64_t count_steps(const StepFilter& filter) const override;
   std::optional<int64_t> latest_step_run(const StepFilter& filter) const override;

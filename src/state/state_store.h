@@ -55,11 +55,13 @@ class StateStore {
   virtual Status flush() = 0;
 
   virtual std::optional<RunInfo> last_run() const = 0;
-  virtual std::vector<HostStageStatus> host_stages(const std::string& stage) const = 0;
+  // The reads plans are made from fail with the store's Error (locked past its busy timeout,
+  // corrupt): no caller plans from rows it could not read.
+  virtual Result<std::vector<HostStageStatus>> host_stages(const std::string& stage) const = 0;
   // Every HostBundle row, by host.
-  virtual std::vector<HostBundle> host_bundles() const = 0;
+  virtual Result<std::vector<HostBundle>> host_bundles() const = 0;
   // What set_bundle_inputs() kept for `bundle_id`, "" when nothing.
-  virtual std::string bundle_inputs(const std::string& bundle_id) const = 0;
+  virtual Result<std::string> bundle_inputs(const std::string& bundle_id) const = 0;
   // Visits the steps of `filter` in row order, one row in memory at a time; `visit` returns
   // false to stop. The Error is the store's (a failed query).
   using StepVisitor = std::function<bool(const StepRecord& step)>;

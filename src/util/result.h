@@ -32,9 +32,10 @@ class [[nodiscard]] Result {
   bool ok() const { return std::holds_alternative<T>(m_state); }
   explicit operator bool() const { return ok(); }
 
-  // Precondition: ok().
-  T& value() { return std::get<T>(m_state); }
-  const T& value() const { return std::get<T>(m_state); }
+  // Precondition: ok(). On a temporary the value is moved out (safe in a range-for).
+  T& value() & { return std::get<T>(m_state); }
+  const T& value() const& { return std::get<T>(m_state); }
+  T value() && { return std::move(std::get<T>(m_state)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() { return value(); }

@@ -26,7 +26,7 @@ HostFinished finished(const std::string& stage, const std::string& host, Role ro
 TEST(StatusModelTest, ListsEveryHostAsPendingBeforeAnyRun) {
   StatusModel model;
   const ClusterConfig config = cluster_of(3, 12);
-  model.reset(&config, nullptr);
+  ASSERT_TRUE(model.reset(&config, nullptr).ok());
   const nlohmann::json status = model.status_json();
   EXPECT_EQ(status["stages"]["deploy"]["state"], "not_started");
   EXPECT_EQ(status["stages"]["deploy"]["roles"]["agent"]["total"], 12);
@@ -38,7 +38,7 @@ TEST(StatusModelTest, ListsEveryHostAsPendingBeforeAnyRun) {
 TEST(StatusModelTest, GroupsFailuresByCauseAndFiltersHostsByOne) {
   StatusModel model;
   const ClusterConfig config = cluster_of(1, 12);
-  model.reset(&config, nullptr);
+  ASSERT_TRUE(model.reset(&config, nullptr).ok());
   model.on_event(StageStarted{"preflight", 1, {}, ""});
   for (int i = 1; i <= 5; ++i) {
     HostFinished host = finished("preflight", "10.0.1." + std::to_string(i) + ":22", Role::Agent,
@@ -80,7 +80,7 @@ TEST(StatusModelTest, GroupsFailuresByCauseAndFiltersHostsByOne) {
 TEST(StatusModelTest, SortsFailedHostsFirstThenAddressesWithNumbersAsNumbers) {
   StatusModel model;
   const ClusterConfig config = cluster_of(1, 12);
-  model.reset(&config, nullptr);
+  ASSERT_TRUE(model.reset(&config, nullptr).ok());
   model.on_event(StageStarted{"preflight", 1, {{Role::Agent, 12}}, ""});
   model.on_event(finished("preflight", "10.0.1.11:22", Role::Agent, HostState::Failed, "boom"));
   const nlohmann::json page = model.hosts_json({"preflight", "", "", "", 0, 4});
@@ -96,7 +96,7 @@ TEST(StatusModelTest, SortsFailedHostsFirstThenAddressesWithNumbersAsNumbers) {
 TEST(StatusModelTest, FiltersByRoleStateAndText) {
   StatusModel model;
   const ClusterConfig config = cluster_of(3, 20);
-  model.reset(&config, nullptr);
+  ASSERT_TRUE(model.reset(&config, nullptr).ok());
   model.on_event(StageStarted{"preflight", 1, {}, ""});
   model.on_event(HostStepStarted{"preflight", "10.0.1.5:22", Role::Agent, "check-ports", "x"});
   model.on_event(
@@ -115,7 +115,7 @@ TEST(StatusModelTest, FiltersByRoleStateAndText) {
 TEST(StatusModelTest, SkippedHostKeepsAnEarlierSuccessAndStageStatesFollowEvents) {
   StatusModel model;
   const ClusterConfig config = cluster_of(1, 1);
-  model.reset(&config, nullptr);
+  ASSERT_TRUE(model.reset(&config, nullptr).ok());
   model.on_event(StageStarted{"deploy", 1, {}, "masters"});
   EXPECT_EQ(model.status_json()["stages"]["deploy"]["state"], "running");
   EXPECT_EQ(model.status_json()["stages"]["deploy"]["phase"], "masters");
@@ -140,7 +140,7 @@ TEST(StatusModelTest, SkippedHostKeepsAnEarlierSuccessAndStageStatesFollowEvents
 TEST(StatusModelTest, ARollingChangesNextWaveKeepsTheEarlierWavesHosts) {
   StatusModel model;
   const ClusterConfig config = cluster_of(2, 0);
-  model.reset(&config, nullptr);
+  ASSERT_TRUE(model.reset(&config, nullptr).ok());
   StageFinished wave_finished;
   wave_finished.stage = "upgrade";
   wave_finished.ok = true;
@@ -162,7 +162,7 @@ TEST(StatusModelTest, ARollingChangesNextWaveKeepsTheEarlierWavesHosts) {
 TEST(StatusModelTest, HostEventCarriesTheLatestState) {
   StatusModel model;
   const ClusterConfig config = cluster_of(1, 0);
-  model.reset(&config, nullptr);
+  ASSERT_TRUE(model.reset(&config, nullptr).ok());
   model.on_event(StageStarted{"preflight", 1, {}, ""});
   model.on_event(HostStepStarted{"preflight", "10.0.0.1:22", Role::Master, "os", "uname"});
   const nlohmann::json event = model.host_event_json("preflight", "10.0.0.1:22");

@@ -63,7 +63,7 @@ TEST(StepOutputCapTest, AHostPrinting100MiBKeepsMemoryBoundedAndEveryConsumerSee
   transport.set_default(behavior);
 
   const SystemWallClock wall;
-  StateRecorder recorder(*store, wall, clock);
+  StateRecorder recorder(*store, store->host_bundles().value(), wall, clock);
   api::StepLog log;
   Consumers consumers(recorder, log);
   ClusterConfig config;

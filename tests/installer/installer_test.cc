@@ -23,7 +23,7 @@ namespace tr = transport;
 // Host state per address for `stage`, as flushed to the state file.
 std::map<std::string, HostState> states(StateStore& state, Stage stage) {
   std::map<std::string, HostState> out;
-  for (const HostStageStatus& row : state.host_stages(std::string(stage_name(stage)))) {
+  for (const HostStageStatus& row : state.host_stages(std::string(stage_name(stage))).value()) {
     out[row.host.substr(0, row.host.rfind(':'))] = row.state;  // by address
   }
   return out;
@@ -81,7 +81,7 @@ TEST(InstallerTest, RetryFailedRunsOnlyTheHostsThatFailed) {
   EXPECT_FALSE(first.ok);
   const auto after_first = states(cluster.state(), Stage::Preflight);
   EXPECT_EQ(count_in(after_first, HostState::Failed), 2u);
-  for (const HostStageStatus& row : cluster.state().host_stages("preflight")) {
+  for (const HostStageStatus& row : cluster.state().host_stages("preflight").value()) {
     if (row.state == HostState::Failed) {
       EXPECT_EQ(row.error, "ports: port 2379 in use");
     }
@@ -128,7 +128,7 @@ TEST(InstallerTest, APrerequisiteThatHangsTimesOutAndFailsOnlyItsHost) {
   auto installer = cluster.open();
   const RunOutcome outcome = cluster.run(*installer, run_request("preflight", {Stage::Preflight}));
   EXPECT_FALSE(outcome.ok);
-  const auto rows = cluster.state().host_stages("preflight");
+  const auto rows = cluster.state().host_stages("preflight").value();
   for (const HostStageStatus& row : rows) {
     if (row.host == FakeCluster::id(FakeCluster::agent(0))) {
       EXPECT_EQ(row.state, HostState::Failed);
@@ -147,6 +147,33 @@ TEST(InstallerTest, AFailedFlushFailsTheRunWithTheStoreError) {
   EXPECT_FALSE(outcome.ok);
   EXPECT_NE(outcome.state_error.find("database or disk is full"), std::string::npos)
       << outcome.state_error;
+}
+
+TEST(InstallerTest, AStateThatCannotBeReadEndsEveryRunAndPlanTouchingNoHost) {
+  FakeCluster cluster(3, 2);
+  auto installer = cluster.open();
+  ASSERT_TRUE(cluster.run(*installer, install_request()).ok);
+  cluster.append_config("tiny_greeting: bonjour\n");  // the masters would switch
+  ASSERT_TRUE(installer->reload_config().ok());
+  cluster.store().fail_reads = true;
+  cluster.reset_commands();
+
+  for (const RunRequest& request : {install_request(), run_request("deploy", {Stage::Deploy})}) {
+    const RunOutcome outcome = cluster.run(*installer, request);
+    EXPECT_FALSE(outcome.ok);
+    EXPECT_NE(outcome.error.find("cannot read the state store (state.db: state database: "
+                                 "database disk image is malformed)"),
+              std::string::npos)
+        << request.command << ": " << outcome.error;
+  }
+  EXPECT_TRUE(cluster.hosts_that_ran("").empty()) << "a host was touched";
+  EXPECT_FALSE(installer->plan(Stage::Deploy, false, false));
+  EXPECT_FALSE(installer->rolling_plan(false));
+  EXPECT_FALSE(installer->prune_plan());
+
+  cluster.store().fail_reads = false;  // readable again: the run goes on from the state
+  EXPECT_TRUE(cluster.run(*installer, run_request("deploy", {Stage::Deploy})).ok);
+  EXPECT_EQ(cluster.hosts_that_ran("--drain").size(), 3u);
 }
 
 TEST(InstallerTest, ADeployThatChangesRunningMastersSwitchesThemOneAtATime) {

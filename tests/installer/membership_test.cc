@@ -40,7 +40,7 @@ std::string leave_of(const std::string& address) {
 
 std::set<std::string> installed_masters(StateStore& state) {
   std::set<std::string> hosts;
-  for (const HostBundle& row : state.host_bundles()) {
+  for (const HostBundle& row : state.host_bundles().value()) {
     if (row.role == "master") hosts.insert(row.host);
   }
   return hosts;

@@ -29,7 +29,7 @@ std::string without(const std::string& address) {
 
 std::set<std::string> installed_hosts(StateStore& state) {
   std::set<std::string> hosts;
-  for (const HostBundle& row : state.host_bundles()) hosts.insert(row.host);
+  for (const HostBundle& row : state.host_bundles().value()) hosts.insert(row.host);
   return hosts;
 }
 
@@ -37,7 +37,7 @@ std::set<std::string> installed_hosts(StateStore& state) {
 std::set<std::string> stages_of(StateStore& state, const std::string& host) {
   std::set<std::string> stages;
   for (Stage stage : k_all_stages) {
-    for (const HostStageStatus& row : state.host_stages(std::string(stage_name(stage)))) {
+    for (const HostStageStatus& row : state.host_stages(std::string(stage_name(stage))).value()) {
       if (row.host == host) stages.insert(row.stage);
     }
   }

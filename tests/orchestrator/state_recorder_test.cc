@@ -16,7 +16,7 @@ TEST(StateRecorderTest, RecordsStepsWithOutputAndHostRowsButNotSkippedHosts) {
   auto store = SqliteStateStore::open((dir.path() / "state.db").string());
   ASSERT_TRUE(store);
   const int64_t run = *store->begin_run("deploy");
-  StateRecorder recorder(*store, k_wall, k_clock);
+  StateRecorder recorder(*store, store->host_bundles().value(), k_wall, k_clock);
   store->set_host_stage({"10.0.0.2:22", "agent", "deploy", HostState::Succeeded, "b1", "", 0, 1});
   ASSERT_TRUE(store->flush());
 
@@ -37,7 +37,7 @@ TEST(StateRecorderTest, RecordsStepsWithOutputAndHostRowsButNotSkippedHosts) {
   EXPECT_EQ(steps[0].output, "hello world\n");
   EXPECT_EQ(steps[0].exit_code, 3);
   EXPECT_EQ(steps[0].command, "sh x");
-  const auto hosts = store->host_stages("deploy");
+  const auto hosts = store->host_stages("deploy").value();
   ASSERT_EQ(hosts.size(), 2u);
   EXPECT_EQ(hosts[0].state, HostState::Failed);
   EXPECT_EQ(hosts[0].error, "install failed");
@@ -50,7 +50,7 @@ TEST(StateRecorderTest, UninstallResetsTheInstallRowsAndADeployForgetsTheUninsta
   TempDir dir("recorder-lifecycle");
   auto store = SqliteStateStore::open((dir.path() / "state.db").string());
   ASSERT_TRUE(store);
-  StateRecorder recorder(*store, k_wall, k_clock);
+  StateRecorder recorder(*store, store->host_bundles().value(), k_wall, k_clock);
   const std::string a = "10.0.0.1:22", b = "10.0.0.2:22";
   const int64_t uninstall = *store->begin_run("uninstall");
   recorder.on_event(StageStarted{"uninstall", uninstall, {{Role::Agent, 2}}, ""});
@@ -58,20 +58,20 @@ TEST(StateRecorderTest, UninstallResetsTheInstallRowsAndADeployForgetsTheUninsta
     recorder.on_event(HostFinished{"uninstall", host, Role::Agent, HostState::Succeeded, "", ""});
   }
   recorder.on_event(StageFinished{"uninstall", true, false, {}, {}, "", 1.0});
-  ASSERT_EQ(store->host_stages("uninstall").size(), 2u);
-  ASSERT_EQ(store->host_stages("deploy").size(), 2u);
-  for (const HostStageStatus& row : store->host_stages("deploy")) {
+  ASSERT_EQ(store->host_stages("uninstall").value().size(), 2u);
+  ASSERT_EQ(store->host_stages("deploy").value().size(), 2u);
+  for (const HostStageStatus& row : store->host_stages("deploy").value()) {
     EXPECT_EQ(row.state, HostState::Pending);
     EXPECT_EQ(row.error, "uninstalled");
   }
 
   const int64_t deploy = *store->begin_run("deploy");
-  StateRecorder again(*store, k_wall, k_clock);
+  StateRecorder again(*store, store->host_bundles().value(), k_wall, k_clock);
   again.on_event(StageStarted{"deploy", deploy, {{Role::Agent, 2}}, ""});
   again.on_event(HostFinished{"deploy", a, Role::Agent, HostState::Succeeded, "", "b1"});
   again.on_event(HostFinished{"deploy", b, Role::Agent, HostState::Failed, "install failed", "b1"});
   again.on_event(StageFinished{"deploy", false, false, {}, {}, "1 agent failed", 1.0});
-  const auto uninstalled = store->host_stages("uninstall");
+  const auto uninstalled = store->host_stages("uninstall").value();
   ASSERT_EQ(uninstalled.size(), 1u);  // b's deploy failed: it may still be as uninstalled
   EXPECT_EQ(uninstalled[0].host, b);
 }
@@ -83,7 +83,7 @@ TEST(StateRecorderTest, KeepsWhatEachHostRunsThroughDeploysChangesAndUninstall) 
   const std::string a = "10.0.0.1:22", b = "10.0.0.2:22", c = "10.0.0.3:22";
   const int64_t deploy = *store->begin_run("deploy");
   {
-    StateRecorder recorder(*store, k_wall, k_clock);
+    StateRecorder recorder(*store, store->host_bundles().value(), k_wall, k_clock);
     recorder.on_event(StageStarted{"deploy", deploy, {{Role::Master, 3}}, ""});
     for (const std::string& host : {a, b, c}) {
       recorder.on_event(HostFinished{"deploy", host, Role::Master, HostState::Succeeded, "", "b1"});
@@ -91,7 +91,8 @@ TEST(StateRecorderTest, KeepsWhatEachHostRunsThroughDeploysChangesAndUninstall) 
     ASSERT_TRUE(recorder.flush());
   }
   const int64_t upgrade = *store->begin_run("upgrade");
-  StateRecorder recorder(*store, k_wall, k_clock);  // reads what the first one wrote
+  // Given what the first one wrote.
+  StateRecorder recorder(*store, store->host_bundles().value(), k_wall, k_clock);
   recorder.on_event(StageStarted{"upgrade", upgrade, {{Role::Master, 1}}, "master 1/3"});
   auto change = [&](const std::string& host, UpgradeOutcome outcome, std::string step = "") {
     recorder.on_event(
@@ -102,7 +103,7 @@ TEST(StateRecorderTest, KeepsWhatEachHostRunsThroughDeploysChangesAndUninstall) 
   change(c, UpgradeOutcome::Pending, "switch");  // the run dies here
   ASSERT_TRUE(recorder.flush());
   std::map<std::string, HostBundle> rows;
-  for (HostBundle& row : store->host_bundles()) rows[row.host] = row;
+  for (HostBundle& row : store->host_bundles().value()) rows[row.host] = row;
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[a].running, "b2");
   EXPECT_EQ(rows[a].previous, "b1");
@@ -117,7 +118,7 @@ TEST(StateRecorderTest, KeepsWhatEachHostRunsThroughDeploysChangesAndUninstall) 
 
   recorder.on_event(HostFinished{"uninstall", a, Role::Master, HostState::Succeeded, "", ""});
   ASSERT_TRUE(recorder.flush());
-  EXPECT_EQ(store->host_bundles().size(), 2u);  // nothing runs on `a` any more
+  EXPECT_EQ(store->host_bundles().value().size(), 2u);  // nothing runs on `a` any more
 }
 
 }  // namespace

@@ -53,6 +53,24 @@ TEST_F(SqliteStateStoreTest, RefusesAFileFromANewerDcinstall) {
   EXPECT_NE(store.error().message.find("schema version 99, newer"), std::string::npos);
 }
 
+TEST_F(SqliteStateStoreTest, AReadThatFailsIsAnErrorNamingTheFileNotNoRows) {
+  SqliteStateStore store = open();
+  store.set_host_stage(host("a:22", HostState::Succeeded, 1));
+  ASSERT_TRUE(store.flush());
+  ASSERT_EQ(store.host_stages("deploy").value().size(), 1u);
+  {
+    auto db = SqliteDatabase::open(m_path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->execute("DROP TABLE host_stages; DROP TABLE host_bundles;"));
+    ASSERT_TRUE(db->execute("DROP TABLE bundle_inputs;"));
+  }
+  for (const Error& error : {store.host_stages("deploy").error(), store.host_bundles().error(),
+                             store.bundle_inputs("x").error()}) {
+    EXPECT_EQ(error.where, m_path);
+    EXPECT_NE(error.message.find("no such table"), std::string::npos) << error.message;
+  }
+}
+
 TEST_F(SqliteStateStoreTest, AVersionOneFileGainsWhatItsDeployedHostsRun) {
   {
     SqliteStateStore store = open();
@@ -69,7 +87,7 @@ TEST_F(SqliteStateStoreTest, AVersionOneFileGainsWhatItsDeployedHostsRun) {
         "ALTER TABLE host_stages DROP COLUMN cause; PRAGMA user_version = 1"));
   }
   SqliteStateStore store = open();
-  const auto rows = store.host_bundles();
+  const auto rows = store.host_bundles().value();
   ASSERT_EQ(rows.size(), 1u);  // the failed deploy runs nothing known
   EXPECT_EQ(rows[0].host, "10.0.0.1:22");
   EXPECT_EQ(rows[0].running, "bundle-1");
@@ -93,7 +111,7 @@ TEST_F(SqliteStateStoreTest, AVersionTwoFileGainsAnEmptyCauseAndKeepsItsRows) {
         "PRAGMA user_version = 2"));
   }
   SqliteStateStore store = open();
-  auto rows = store.host_stages("preflight");
+  auto rows = store.host_stages("preflight").value();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].state, HostState::Failed);
   EXPECT_EQ(rows[0].error, "requirements-cpus: needs 4 CPUs");
@@ -103,7 +121,8 @@ TEST_F(SqliteStateStoreTest, AVersionTwoFileGainsAnEmptyCauseAndKeepsItsRows) {
   failed.cause = "check requirements-cpus: needs N CPUs";
   store.set_host_stage(failed);
   ASSERT_TRUE(store.flush());
-  EXPECT_EQ(store.host_stages("preflight")[0].cause, "check requirements-cpus: needs N CPUs");
+  EXPECT_EQ(store.host_stages("preflight").value()[0].cause,
+            "check requirements-cpus: needs N CPUs");
   auto db = SqliteDatabase::open(m_path);
   ASSERT_TRUE(db);
   auto version = SqliteStatement::prepare(*db, "PRAGMA user_version");
@@ -116,9 +135,9 @@ TEST_F(SqliteStateStoreTest, HostBundleRowsAreWrittenWholeAndCleared) {
   HostBundle row{"10.0.0.1:22", "master", "b2", "b1", 7, "upgrade", "b1", "b2",
                  "rolled-back", "health: etcd down", "", 5};
   store.set_host_bundle(row);
-  EXPECT_TRUE(store.host_bundles().empty());  // buffered until the flush
+  EXPECT_TRUE(store.host_bundles().value().empty());  // buffered until the flush
   ASSERT_TRUE(store.flush());
-  auto rows = store.host_bundles();
+  auto rows = store.host_bundles().value();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].previous, "b1");
   EXPECT_EQ(rows[0].change_run_id, 7);
@@ -128,25 +147,25 @@ TEST_F(SqliteStateStoreTest, HostBundleRowsAreWrittenWholeAndCleared) {
   EXPECT_EQ(rows[0].updated_ms, 5);
   store.clear_host_bundle("10.0.0.1:22");
   ASSERT_TRUE(store.flush());
-  EXPECT_TRUE(store.host_bundles().empty());
+  EXPECT_TRUE(store.host_bundles().value().empty());
 }
 
 TEST_F(SqliteStateStoreTest, BufferedWritesLandOnFlushAndKeepTheLatestPerHostAndStage) {
   SqliteStateStore store = open();
   const int64_t run = *store.begin_run("deploy");
   store.set_host_stage(host("10.0.0.1:22", HostState::Running, run));
-  EXPECT_TRUE(store.host_stages("deploy").empty());
+  EXPECT_TRUE(store.host_stages("deploy").value().empty());
   ASSERT_TRUE(store.flush());
   store.set_host_stage(host("10.0.0.1:22", HostState::Succeeded, run));
   store.set_host_stage(host("10.0.0.2:22", HostState::Failed, run));
   ASSERT_TRUE(store.flush());
-  const auto hosts = store.host_stages("deploy");
+  const auto hosts = store.host_stages("deploy").value();
   ASSERT_EQ(hosts.size(), 2u);
   EXPECT_EQ(hosts[0].host, "10.0.0.1:22");
   EXPECT_EQ(hosts[0].state, HostState::Succeeded);
   EXPECT_EQ(hosts[0].bundle_id, "bundle-1");
   EXPECT_EQ(hosts[1].state, HostState::Failed);
-  EXPECT_TRUE(store.host_stages("preflight").empty());
+  EXPECT_TRUE(store.host_stages("preflight").value().empty());
 }
 
 TEST_F(SqliteStateStoreTest, ClearedRowsGoAtTheFlushInOrderWithWrites) {
@@ -159,9 +178,9 @@ TEST_F(SqliteStateStoreTest, ClearedRowsGoAtTheFlushInOrderWithWrites) {
   store.clear_host_stage("10.0.0.2:22", "deploy");
   store.set_host_stage(host("10.0.0.2:22", HostState::Failed, run));  // after its clear: kept
   store.clear_host_stage("10.0.0.3:22", "deploy");                    // no such row: no error
-  EXPECT_EQ(store.host_stages("deploy").size(), 2u);                  // not flushed yet
+  EXPECT_EQ(store.host_stages("deploy").value().size(), 2u);          // not flushed yet
   ASSERT_TRUE(store.flush());
-  const auto hosts = store.host_stages("deploy");
+  const auto hosts = store.host_stages("deploy").value();
   ASSERT_EQ(hosts.size(), 1u);
   EXPECT_EQ(hosts[0].host, "10.0.0.2:22");
   EXPECT_EQ(hosts[0].state, HostState::Failed);
@@ -265,7 +284,7 @@ TEST_F(SqliteStateStoreTest, PruneRemovesExactlyTheRunsBeforeTheGivenOneAndTheir
   all.run_id = runs[1];
   EXPECT_EQ(store.count_steps(all), 0);
   EXPECT_EQ(store.last_run()->id, runs[3]);
-  EXPECT_EQ(store.host_stages("deploy").size(), 4u);  // host states are kept
+  EXPECT_EQ(store.host_stages("deploy").value().size(), 4u);  // host states are kept
 
   auto again = store.prune_runs_before(runs[2]);
   ASSERT_TRUE(again);
@@ -295,7 +314,7 @@ TEST_F(SqliteStateStoreTest, AKilledWriterLeavesFlushedStateAndTheNextRunMarksIt
   EXPECT_FALSE(killed->finished_ms);
   const int64_t run = *store.begin_run("deploy");
   EXPECT_GT(run, killed->id);
-  const auto hosts = store.host_stages("deploy");
+  const auto hosts = store.host_stages("deploy").value();
   ASSERT_EQ(hosts.size(), 2u);
   EXPECT_EQ(hosts[0].state, HostState::Succeeded);
   EXPECT_EQ(hosts[1].state, HostState::Interrupted);

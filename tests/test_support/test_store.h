@@ -17,6 +17,8 @@ class TestStore final : public StateStore {
 
   // From now on, every flush with something to write fails with "database or disk is full".
   bool fail_flushes = false;
+  // From now on, the reads plans are made from fail with "database disk image is malformed".
+  bool fail_reads = false;
 
   // The process died: what is not flushed is lost, and nothing more is written until revive().
   void kill();
@@ -32,11 +34,16 @@ class TestStore final : public StateStore {
   void add_step(StepRecord step) override;
   Status flush() override;
   std::optional<RunInfo> last_run() const override { return m_inner.last_run(); }
-  std::vector<HostStageStatus> host_stages(const std::string& stage) const override {
+  Result<std::vector<HostStageStatus>> host_stages(const std::string& stage) const override {
+    if (fail_reads) return k_read_error;
     return m_inner.host_stages(stage);
   }
-  std::vector<HostBundle> host_bundles() const override { return m_inner.host_bundles(); }
-  std::string bundle_inputs(const std::string& bundle_id) const override {
+  Result<std::vector<HostBundle>> host_bundles() const override {
+    if (fail_reads) return k_read_error;
+    return m_inner.host_bundles();
+  }
+  Result<std::string> bundle_inputs(const std::string& bundle_id) const override {
+    if (fail_reads) return k_read_error;
     return m_inner.bundle_inputs(bundle_id);
   }
   Status for_each_step(const StepFilter& filter, const StepVisitor& visit) const override {
@@ -53,6 +60,8 @@ class TestStore final : public StateStore {
   }
 
  private:
+  inline static const Error k_read_error{"state database: database disk image is malformed",
+                                         "state.db"};
   void hold(std::function<void(StateStore&)> write);
 
   StateStore& m_inner;
