@@ -41,9 +41,12 @@ healthy_members() {
   on_host "$(host "$1")" '. /opt/dcinstall/active/etc/etcdctl.env; /opt/dcinstall/active/bin/etcdctl endpoint health --cluster 2>&1' |
     grep -c ' is healthy'
 }
+# The output is read whole before matching: with pipefail, `etcdctl ... | grep -q` fails when grep
+# exits at the first line and etcdctl dies writing the next one (SIGPIPE).
 agent_registered() {
-  on_host "$(host "$1")" '. /opt/dcinstall/active/etc/etcdctl.env; /opt/dcinstall/active/bin/etcdctl get --keys-only /dcinstall/agents/'"$(host 7)" |
-    grep -q "/dcinstall/agents/$(host 7)"
+  local keys
+  keys=$(on_host "$(host "$1")" '. /opt/dcinstall/active/etc/etcdctl.env; /opt/dcinstall/active/bin/etcdctl get --keys-only /dcinstall/agents/'"$(host 7)")
+  grep -q "/dcinstall/agents/$(host 7)" <<<"$keys"
 }
 # check_members ASK_ON N...: etcd's members are hosts N..., all healthy, the agent registered.
 check_members() {
